@@ -1,0 +1,3 @@
+"""flows."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""netsuite."""
+
+from __future__ import annotations

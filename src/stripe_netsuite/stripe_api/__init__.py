@@ -1,0 +1,3 @@
+"""stripe_api."""
+
+from __future__ import annotations
