@@ -1,0 +1,143 @@
+"""Steering from Stripe metadata: skip rules, link-instead-of-create, field mappings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+from stripe_netsuite import exceptions
+from stripe_netsuite.settings import AccountConfig, MetadataMode, Options
+
+#: Role → the metadata key naming a NetSuite record to use instead of creating one.
+LINK_KEYS: Mapping[str, str] = {
+    "customer": "netsuite_customer_id",
+    "invoice": "netsuite_invoice_id",
+    "credit_memo": "netsuite_credit_memo_id",
+    "payment": "netsuite_customer_payment_id",
+    "refund": "netsuite_customer_refund_id",
+    "cash_refund": "netsuite_cash_refund_id",
+    "cash_sale": "netsuite_cash_sale_id",
+    "customer_deposit": "netsuite_customer_deposit_id",
+    "discount_item": "netsuite_discount_item_id",
+    "deposit": "netsuite_deposit_id",
+    "sales_order": "netsuite_sales_order_id",
+    "serviceSaleItem": "netsuite_service_sale_item_id",
+    "serviceResaleItem": "netsuite_service_resale_item_id",
+    "nonInventorySaleItem": "netsuite_non_inventory_sale_item_id",
+    "nonInventoryResaleItem": "netsuite_non_inventory_resale_item_id",
+    "inventoryItem": "netsuite_inventory_item_id",
+}
+
+#: Item record types in the order their link keys are looked at.
+ITEM_TYPES = (
+    "serviceSaleItem",
+    "serviceResaleItem",
+    "nonInventorySaleItem",
+    "nonInventoryResaleItem",
+    "inventoryItem",
+)
+
+_TRUE = frozenset({"true", "1", "yes", "y", "on"})
+
+
+def metadata_of(obj: Mapping[str, Any]) -> Mapping[str, str]:
+    """The object's metadata (an empty mapping when it has none)."""
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, Mapping) else {}
+
+
+def is_true(value: Any) -> bool:
+    """Whether a metadata value means yes (Stripe metadata values are strings)."""
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str) and value.strip().lower() in _TRUE
+
+
+def gate(obj: Mapping[str, Any], options: Options) -> str | None:
+    """The named skip rule that keeps *obj* out of NetSuite, or None to sync it."""
+    meta = metadata_of(obj)
+    if options.metadata_mode is MetadataMode.DENY:
+        if is_true(meta.get("netsuite_block_integration")):
+            return "netsuite_block_integration"
+    elif not is_true(meta.get("netsuite_allow_integration")):
+        return "not_allowed"
+    kind = obj.get("object")
+    if kind == "customer" and not options.customer_sync:
+        return "customer_sync_disabled"
+    if options.sync_start and _created_before(obj, options.sync_start):
+        return "before_sync_start"
+    if kind == "invoice":
+        if obj.get("status") == "draft":
+            return "draft_invoice"
+        if obj.get("total") == 0 and options.zero_amount_invoices == "skip":
+            return "zero_amount_invoice"
+    if kind == "charge":
+        if obj.get("status") != "succeeded":
+            return "charge_not_succeeded"
+        if obj.get("captured") is False:
+            return "uncaptured_charge"
+    if kind == "refund" and obj.get("status") in {"failed", "canceled"}:
+        return "refund_not_succeeded"
+    if kind == "dispute" and str(obj.get("status", "")).startswith("warning_"):
+        # Inquiries move no funds.
+        return "dispute_inquiry"
+    if kind == "credit_note" and obj.get("status") == "void":
+        return "void_credit_note"
+    return None
+
+
+def _created_before(obj: Mapping[str, Any], sync_start: str) -> bool:
+    created = obj.get("created")
+    if not isinstance(created, int):
+        return False
+    try:
+        start = date.fromisoformat(sync_start)
+    except ValueError as exc:
+        raise exceptions.MappingError(
+            "options.sync_start is not an ISO date", value=sync_start
+        ) from exc
+    return datetime.fromtimestamp(created, tz=UTC).date() < start
+
+
+def linked_id(obj: Mapping[str, Any], role: str) -> str | None:
+    """The NetSuite internal id named in metadata for *role* (link instead of create)."""
+    key = LINK_KEYS.get(role)
+    if key is None:
+        raise exceptions.MappingError(f"no link metadata key for role {role!r}", role=role)
+    value = metadata_of(obj).get(key)
+    if value is None or not str(value).strip():
+        return None
+    return str(value).strip()
+
+
+def linked_item(obj: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(record_type, internal_id)`` of an item named by any item link key, or None."""
+    for record_type in ITEM_TYPES:
+        found = linked_id(obj, record_type)
+        if found:
+            return record_type, found
+    return None
+
+
+def mapped_fields(
+    account: AccountConfig,
+    record_type: str,
+    metadata: Mapping[str, Any],
+    *,
+    level: str = "body",
+) -> dict[str, Any]:
+    """NetSuite field values from metadata by the account's ``fields`` mappings.
+
+    ``ref`` mappings give ``{"id": value}``; ``string`` mappings the text itself. Keys
+    absent from the metadata are left out.
+    """
+    values: dict[str, Any] = {}
+    for mapping in account.fields.get(record_type, []):
+        if mapping.level != level:
+            continue
+        value = metadata.get(mapping.metadata)
+        if value is None or value == "":
+            continue
+        values[mapping.field] = {"id": str(value)} if mapping.kind == "ref" else str(value)
+    return values
