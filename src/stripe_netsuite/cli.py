@@ -1,14 +1,174 @@
-"""The ``stripe-netsuite`` command."""
+"""The ``stripe-netsuite`` command: the edge where settings and config are read."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import signal
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from stripe_netsuite.exceptions import ConfigError
+from stripe_netsuite.settings import Config, Settings, load_config
 
 app = typer.Typer(help="Sync Stripe and NetSuite.", no_args_is_help=True, add_completion=False)
 sandbox_app = typer.Typer(help="Run an emulator of Stripe or NetSuite on loopback.")
 app.add_typer(sandbox_app, name="sandbox")
 
 _PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="TOML config file (default: SNS_CONFIG)")
+]
+
+
+def _settings(config: Path | None = None) -> Settings:
+    settings = Settings.from_environ()
+    if config is not None:
+        settings = settings.model_copy(update={"config": config})
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    return settings
+
+
+def _config(settings: Settings) -> Config:
+    return load_config(settings.config)
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(code=2)
+
+
+@app.command()
+def migrate(config: ConfigOption = None) -> None:
+    """Create or upgrade the database tables."""
+    from stripe_netsuite.store import db
+
+    settings = _settings(config)
+    db.migrate(db.make_engine(settings.database_url))
+    typer.echo(f"database is up to date: {_redact(settings.database_url)}")
+
+
+@app.command()
+def serve(config: ConfigOption = None) -> None:
+    """Run the web app (webhooks, status API) with the worker and scheduler in one process."""
+    import uvicorn
+
+    from stripe_netsuite.engine.runtime import Runtime
+    from stripe_netsuite.store import db
+    from stripe_netsuite.web.app import create_app, worker_lifespan
+
+    settings = _settings(config)
+    try:
+        cfg = _config(settings)
+    except ConfigError as exc:
+        raise _fail(exc) from exc
+    engine = db.make_engine(settings.database_url)
+    db.migrate(engine)
+    web = create_app(
+        config=cfg,
+        engine=engine,
+        lifespan=worker_lifespan(lambda: Runtime(settings=settings, config=cfg, engine=engine)),
+    )
+    uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
+
+
+@app.command()
+def worker(config: ConfigOption = None) -> None:
+    """Run a worker and the scheduler (no web server); several may share one PostgreSQL."""
+    from stripe_netsuite.engine.runtime import Runtime, running
+    from stripe_netsuite.store import db
+
+    settings = _settings(config)
+    try:
+        cfg = _config(settings)
+    except ConfigError as exc:
+        raise _fail(exc) from exc
+    engine = db.make_engine(settings.database_url)
+    db.migrate(engine)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with running(Runtime(settings=settings, config=cfg, engine=engine)):
+            await stop.wait()
+
+    asyncio.run(main())
+
+
+@app.command()
+def status(config: ConfigOption = None) -> None:
+    """Job counts per flow and state, and event counts."""
+    from stripe_netsuite.store import db, inbox, queue
+
+    settings = _settings(config)
+    engine = db.make_engine(settings.database_url)
+    db.migrate(engine)
+    counts = queue.counts(engine)
+    states = ["pending", "running", "done", "skipped", "parked"]
+    kinds = sorted({kind for kind, _ in counts})
+    typer.echo(f"{'flow':<14}" + "".join(f"{s:>10}" for s in states))
+    for kind in kinds:
+        typer.echo(f"{kind:<14}" + "".join(f"{counts.get((kind, s), 0):>10}" for s in states))
+    if not kinds:
+        typer.echo("(no jobs)")
+    typer.echo("events: " + ", ".join(f"{k}={v}" for k, v in sorted(inbox.counts(engine).items())))
+    for job in queue.list_jobs(engine, state="parked", limit=20):
+        typer.echo(f"parked #{job.id} {job.kind} {job.object_id}: {job.last_error}")
+
+
+@app.command()
+def retry(
+    job_id: Annotated[int | None, typer.Argument(help="One job to re-queue")] = None,
+    all_parked: Annotated[bool, typer.Option("--all", help="Re-queue every parked job")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Re-queue a job, or every parked job, to run now."""
+    from stripe_netsuite.store import db, queue
+
+    if (job_id is None) == (not all_parked):
+        raise _fail(ValueError("give a job id or --all"))
+    settings = _settings(config)
+    engine = db.make_engine(settings.database_url)
+    count = queue.requeue(engine, job_id=job_id)
+    typer.echo(f"re-queued {count} job{'s' if count != 1 else ''}")
+    if job_id is not None and count == 0:
+        raise typer.Exit(code=1)
+
+
+@app.command(context_settings={"allow_extra_args": False})
+def demo(
+    once: Annotated[bool, typer.Option(help="Exit when everything is synced")] = False,
+    scenario: Annotated[
+        list[Path] | None, typer.Option(help="Stripe CLI trigger files to replay instead")
+    ] = None,
+    export: Annotated[
+        Path | None, typer.Option(help="Write stripe.json and netsuite.json here")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the generated business")] = 7,
+    database_url: Annotated[
+        str | None, typer.Option(help="Engine database (default: a SQLite file in a temp dir)")
+    ] = None,
+) -> None:
+    """Start both sandboxes and the engine, create a business in Stripe, sync it, report."""
+    from stripe_netsuite.sandbox import demo as demo_module
+
+    logging.basicConfig(level=logging.WARNING)
+    code = demo_module.run(
+        once=once,
+        scenarios=list(scenario or []),
+        export=export,
+        seed=seed,
+        database_url=database_url,
+    )
+    raise typer.Exit(code=code)
 
 
 @sandbox_app.command("netsuite", context_settings=_PASS_THROUGH, add_help_option=False)
@@ -27,6 +187,16 @@ def sandbox_stripe(ctx: typer.Context) -> None:
     command.main(list(ctx.args))
 
 
+def _redact(url: str) -> str:
+    # Never print a database password.
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
+    return url
+
+
 def main() -> None:
     """Console-script entry point."""
-    app()
+    with contextlib.suppress(KeyboardInterrupt):
+        app()

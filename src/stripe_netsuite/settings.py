@@ -204,6 +204,8 @@ class AccountConfig(_Strict):
     stripe_api_base: str | None = None
     netsuite: NetSuiteConfig
     subsidiary: str | None = None
+    #: NetSuite currency internal ids by lower-case ISO code; read from NetSuite when absent.
+    currencies: dict[str, str] = Field(default_factory=dict)
     gl: GLAccounts = Field(default_factory=GLAccounts)
     items: Items = Field(default_factory=Items)
     options: Options = Field(default_factory=Options)

@@ -1,0 +1,68 @@
+"""Turns a Stripe event reference into an inbox row and a coalesced job, in one transaction.
+
+Both the webhook route and the events poller come through here, so an event seen by
+both is recorded once and syncs its object once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from stripe_netsuite.store import inbox, queue
+from stripe_netsuite.stripe_api.webhooks import EventRef
+
+#: Stripe object type → the flow ("kind") that syncs it.
+OBJECT_KINDS: dict[str, str] = {
+    "customer": "customer",
+    "price": "price",
+    "plan": "plan",
+    "product": "product",
+    "coupon": "coupon",
+    "invoice": "invoice",
+    "charge": "charge",
+    "refund": "refund",
+    "dispute": "dispute",
+    "credit_note": "credit_note",
+    "payout": "payout",
+}
+
+
+class Intake(StrEnum):
+    """What became of one event."""
+
+    #: First sight; its object's job is queued (or coalesced into a pending one).
+    QUEUED = "queued"
+    #: Seen before (a redelivery, or both webhook and poll); nothing done.
+    DUPLICATE = "duplicate"
+    #: Recorded, but no enabled flow handles its object type.
+    IGNORED = "ignored"
+
+
+def kind_for(ref: EventRef, kinds: Collection[str]) -> str | None:
+    """The flow for the event's object, if that flow is enabled."""
+    kind = OBJECT_KINDS.get(ref.object_type)
+    return kind if kind in kinds else None
+
+
+def accept(engine: sa.Engine, *, account: str, ref: EventRef, kinds: Collection[str]) -> Intake:
+    """Record the event once and queue its object's flow."""
+    kind = kind_for(ref, kinds)
+    with engine.begin() as conn:
+        new = inbox.record_event(
+            conn,
+            account=account,
+            event_id=ref.event_id,
+            event_type=ref.event_type,
+            object_type=ref.object_type,
+            object_id=ref.object_id,
+            ignored=kind is None,
+        )
+        if not new:
+            return Intake.DUPLICATE
+        if kind is None:
+            return Intake.IGNORED
+        queue.enqueue(conn, account=account, kind=kind, object_id=ref.object_id)
+    return Intake.QUEUED

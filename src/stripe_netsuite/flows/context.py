@@ -1,0 +1,28 @@
+"""What a flow needs to run for one account, passed in, never looked up globally."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+import stripe
+
+from stripe_netsuite.settings import AccountConfig
+
+if TYPE_CHECKING:
+    from stripe_netsuite.netsuite.client import NetSuiteClient
+
+
+@dataclass(frozen=True)
+class FlowContext:
+    """One account's clients and configuration, plus the store."""
+
+    #: The account's name in the config file (and in the webhook URL).
+    name: str
+    account: AccountConfig
+    stripe: stripe.StripeClient
+    netsuite: NetSuiteClient
+    engine: sa.Engine
+    #: Lookups that stay valid for the process's life (NetSuite currency ids, ...).
+    cache: dict[str, Any] = field(default_factory=dict, compare=False)

@@ -1,0 +1,123 @@
+"""The idempotent path every flow posts through: hash, upsert by externalId, link.
+
+An object whose mapped body hashes the same as the last one posted costs no NetSuite
+call. NetSuite writes are upserts on ``eid:<externalId>``, so a retry after a lost
+answer overwrites the record it already made instead of making a second one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from stripe_netsuite.flows.context import FlowContext
+from stripe_netsuite.mapping.records import NetSuiteRecord
+from stripe_netsuite.store import links
+from stripe_netsuite.stripe_api.client import call
+
+log = logging.getLogger(__name__)
+
+#: The body hash of a link to a record that existed before (nothing was posted).
+LINKED = "linked"
+
+
+async def post(
+    ctx: FlowContext,
+    record: NetSuiteRecord,
+    *,
+    update: bool = True,
+    update_body: Mapping[str, Any] | None = None,
+) -> str:
+    """Upsert *record* unless the linked record already has this exact body.
+
+    With ``update=False`` an already linked record is left as it is; with an
+    *update_body*, a changed linked record is patched with that subset instead.
+    """
+    digest = links.body_hash(record.body)
+    link = await asyncio.to_thread(
+        links.get, ctx.engine, account=ctx.name, stripe_id=record.stripe_id, role=record.role
+    )
+    if link is not None and (link.body_hash == digest or not update):
+        return link.internal_id
+    if link is not None and link.internal_id and update_body is not None:
+        await ctx.netsuite.patch(record.record_type, link.internal_id, update_body)
+        internal_id = link.internal_id
+    else:
+        internal_id = await ctx.netsuite.upsert(record.record_type, record.external_id, record.body)
+    await asyncio.to_thread(
+        links.put,
+        ctx.engine,
+        account=ctx.name,
+        stripe_id=record.stripe_id,
+        role=record.role,
+        record_type=record.record_type,
+        internal_id=internal_id,
+        external_id=record.external_id,
+        body_hash=digest,
+    )
+    log.info(
+        "posted record_type=%s external_id=%s internal_id=%s",
+        record.record_type,
+        record.external_id,
+        internal_id,
+    )
+    return internal_id
+
+
+async def is_own_record(ctx: FlowContext, *, stripe_id: str, role: str, internal_id: str) -> bool:
+    """Whether *internal_id* is the record this engine posted for the object.
+
+    Metadata holding our own written-back id must not be mistaken for a request to
+    link a pre-existing record.
+    """
+    link = await asyncio.to_thread(
+        links.get, ctx.engine, account=ctx.name, stripe_id=stripe_id, role=role
+    )
+    return link is not None and link.internal_id == internal_id and link.body_hash != LINKED
+
+
+async def link_existing(
+    ctx: FlowContext, *, stripe_id: str, role: str, record_type: str, internal_id: str
+) -> None:
+    """Record a link to a NetSuite record that already existed (``netsuite_*_id`` metadata)."""
+    await asyncio.to_thread(
+        links.put,
+        ctx.engine,
+        account=ctx.name,
+        stripe_id=stripe_id,
+        role=role,
+        record_type=record_type,
+        internal_id=internal_id,
+        external_id="",
+        body_hash=LINKED,
+    )
+
+
+async def write_back(
+    ctx: FlowContext,
+    *,
+    resource: str,
+    object_id: str,
+    metadata: Mapping[str, Any],
+    key: str,
+    internal_id: str,
+) -> bool:
+    """Put the NetSuite internal id into the Stripe object's metadata, once.
+
+    The update triggers a ``*.updated`` event; its job maps to the same body and so
+    costs no NetSuite call, which is what stops the loop.
+    """
+    if not ctx.account.options.write_back_ids or metadata.get(key) == internal_id:
+        return False
+    service = getattr(ctx.stripe.v1, resource)
+    await call(
+        lambda: service.update_async(
+            object_id,
+            params={"metadata": {key: internal_id}},
+            options={"idempotency_key": f"sns-writeback-{object_id}-{key}-{internal_id}"},
+        ),
+        object_id=object_id,
+    )
+    return True

@@ -1,0 +1,359 @@
+"""``stripe-netsuite demo``: both sandboxes and the engine on loopback, a business synced.
+
+Everything runs in this process: the Stripe sandbox and the NetSuite sandbox each on
+their own port, the engine's web app (webhooks) with its worker beside it, and a
+SQLite file in a temporary directory unless another database is given. The business
+is created through the official Stripe SDK, exactly as an application would.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import textwrap
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+import stripe
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from stripe_netsuite.engine.runtime import Runtime
+from stripe_netsuite.sandbox import business as business_module
+from stripe_netsuite.sandbox.netsuite import chart
+from stripe_netsuite.sandbox.netsuite.app import SandboxConfig
+from stripe_netsuite.sandbox.netsuite.app import create_app as create_netsuite
+from stripe_netsuite.sandbox.serving import RunningServer, free_port, serve_in_thread
+from stripe_netsuite.sandbox.stripe.app import StripeSandboxConfig
+from stripe_netsuite.sandbox.stripe.app import create_app as create_stripe
+from stripe_netsuite.settings import Settings, load_config
+from stripe_netsuite.store import db, links, queue
+from stripe_netsuite.web.app import create_app as create_engine_app
+from stripe_netsuite.web.app import worker_lifespan
+
+ACCOUNT = "main"
+
+#: Stripe object types that have no NetSuite record of their own, and why.
+REPRESENTED_BY = {
+    "payment_intent": "represented_by_charge",
+    "payment_method": "no_accounting_effect",
+    "setup_intent": "no_accounting_effect",
+    "subscription": "represented_by_invoices",
+    "subscription_item": "represented_by_invoices",
+    "invoiceitem": "represented_by_invoice_lines",
+    "line_item": "represented_by_invoice_lines",
+    "balance_transaction": "represented_by_payout_deposit",
+    "event": "not_a_business_object",
+    "webhook_endpoint": "not_a_business_object",
+    "test_helpers.test_clock": "not_a_business_object",
+    "test_clock": "not_a_business_object",
+    "customer_balance_transaction": "represented_by_invoice",
+    "billing_portal.session": "no_accounting_effect",
+    "billing_portal.configuration": "no_accounting_effect",
+    "promotion_code": "represented_by_coupon",
+    "tax_rate": "represented_by_invoice_tax",
+    "discount": "represented_by_coupon",
+    "token": "no_accounting_effect",
+    "source": "no_accounting_effect",
+    "account": "not_a_business_object",
+}
+
+
+@dataclass
+class Stack:
+    """The three servers of a demo run and what they need to talk to each other."""
+
+    workdir: Path
+    stripe: RunningServer
+    netsuite: RunningServer
+    engine_app: RunningServer
+    database_url: str
+    api_key: str
+    engine: sa.Engine
+    servers: list[RunningServer] = field(default_factory=list)
+
+    def stripe_client(self) -> stripe.StripeClient:
+        return stripe.StripeClient(
+            self.api_key,
+            base_addresses={"api": self.stripe.base_url},
+            max_network_retries=2,
+        )
+
+    def stop(self) -> None:
+        for server in (self.engine_app, self.stripe, self.netsuite):
+            server.stop()
+        self.engine.dispose()
+
+
+def start(*, workdir: Path, database_url: str | None = None, seed: int = 7) -> Stack:
+    """Start the NetSuite sandbox, the Stripe sandbox and the engine; return once all listen."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key_file = workdir / "netsuite-client-key.pem"
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    ns_config = SandboxConfig(public_key_pem=public_pem, seed=seed)
+    netsuite = serve_in_thread(create_netsuite(ns_config))
+
+    engine_port = free_port()
+    webhook_url = f"http://127.0.0.1:{engine_port}/webhooks/stripe/{ACCOUNT}"
+    stripe_config = StripeSandboxConfig(webhooks=[webhook_url], seed=seed)
+    stripe_app = create_stripe(stripe_config)
+    stripe_server = serve_in_thread(stripe_app)
+    secret = stripe_app.state.sandbox.webhook_secrets[webhook_url]
+
+    config_file = workdir / "stripe-netsuite.toml"
+    config_file.write_text(
+        demo_config(
+            stripe_base=stripe_server.base_url,
+            api_key=stripe_config.api_key,
+            stripe_account_id=stripe_config.account_id,
+            webhook_secret=secret,
+            netsuite_base=netsuite.base_url,
+            ns_config=ns_config,
+            key_file=key_file,
+        ),
+        encoding="utf-8",
+    )
+    database_url = database_url or f"sqlite:///{workdir / 'stripe-netsuite.db'}"
+    settings = Settings(
+        database_url=database_url,
+        config=config_file,
+        events_poll_seconds=5.0,
+        lease_seconds=30.0,
+    )
+    config = load_config(config_file)
+    engine = db.make_engine(database_url)
+    db.migrate(engine)
+    web = create_engine_app(
+        config=config,
+        engine=engine,
+        lifespan=worker_lifespan(lambda: Runtime(settings=settings, config=config, engine=engine)),
+    )
+    engine_server = serve_in_thread(web, port=engine_port)
+    return Stack(
+        workdir=workdir,
+        stripe=stripe_server,
+        netsuite=netsuite,
+        engine_app=engine_server,
+        database_url=database_url,
+        api_key=stripe_config.api_key,
+        engine=engine,
+    )
+
+
+def demo_config(
+    *,
+    stripe_base: str,
+    api_key: str,
+    stripe_account_id: str,
+    webhook_secret: str,
+    netsuite_base: str,
+    ns_config: SandboxConfig,
+    key_file: Path,
+) -> str:
+    """The engine's TOML config for the sandboxes (written to the work dir for reading)."""
+    banks = "\n".join(f'{cur} = "{acct}"' for cur, acct in chart.BANK_ACCOUNTS.items())
+    return (
+        textwrap.dedent(
+            f"""\
+        # Written by `stripe-netsuite demo`: the engine's config for the two sandboxes.
+        [accounts.{ACCOUNT}]
+        stripe_account_id = "{stripe_account_id}"
+        stripe_api_key = "{api_key}"
+        stripe_webhook_secret = "{webhook_secret}"
+        stripe_api_base = "{stripe_base}"
+        subsidiary = "{chart.SUBSIDIARY_US}"
+
+        [accounts.{ACCOUNT}.netsuite]
+        account_id = "{ns_config.account_id}"
+        base_url = "{netsuite_base}"
+        auth = "oauth2"
+        client_id = "{ns_config.client_id}"
+        certificate_id = "{ns_config.certificate_id}"
+        private_key_file = "{key_file}"
+        concurrency = {ns_config.concurrency}
+
+        [accounts.{ACCOUNT}.gl]
+        undeposited_funds = "{chart.UNDEPOSITED_FUNDS}"
+        receivables = "{chart.ACCOUNTS_RECEIVABLE}"
+        stripe_fees = "{chart.STRIPE_FEES}"
+        dispute_fees = "{chart.DISPUTE_FEES}"
+        suspense = "{chart.SUSPENSE}"
+
+        [accounts.{ACCOUNT}.gl.bank]
+        """
+        )
+        + banks
+        + textwrap.dedent(
+            f"""
+
+        [accounts.{ACCOUNT}.options]
+        customer_type = "auto"
+        """
+        )
+    )
+
+
+def wait_until_synced(stack: Stack, *, timeout: float = 300.0) -> None:
+    """Deliver every pending webhook, then wait until the engine's queue is idle and stays so."""
+    deadline = time.monotonic() + timeout
+    headers = {"Authorization": f"Bearer {stack.api_key}"}
+    calm = 0
+    with httpx.Client(base_url=stack.stripe.base_url, headers=headers, timeout=60) as http:
+        while calm < 3:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the engine did not finish syncing in time")
+            http.post("/__sandbox/webhooks/flush").raise_for_status()
+            time.sleep(0.3)
+            calm = calm + 1 if queue.is_idle(stack.engine) else 0
+
+
+@dataclass
+class Accounting:
+    """Every Stripe object, and what became of it."""
+
+    rows: list[tuple[str, int, int, int, int, int]]
+    unaccounted: list[str]
+    parked: list[str]
+    netsuite_counts: dict[str, int]
+
+
+def account_for(stack: Stack) -> Accounting:
+    """Classify every Stripe object: synced, skipped by a named rule, parked, or missing."""
+    stripe_objects = _get(stack.stripe.base_url + "/__sandbox/objects", stack.api_key)
+    netsuite_records = _get(stack.netsuite.base_url + "/__sandbox/records", None)
+    jobs: dict[str, queue.Job] = {}
+    for job in sorted(queue.list_jobs(stack.engine, limit=1_000_000), key=lambda j: j.id):
+        jobs[job.object_id] = job
+    linked = {link.stripe_id for link in links.all_links(stack.engine)}
+    rows: list[tuple[str, int, int, int, int, int]] = []
+    unaccounted: list[str] = []
+    parked: list[str] = []
+    for kind, objects in sorted(stripe_objects.items()):
+        tally: Counter[str] = Counter()
+        for obj in objects:
+            object_id = obj["id"] if isinstance(obj, dict) else str(obj)
+            job = jobs.get(object_id)
+            if object_id in linked and (job is None or job.state == "done"):
+                tally["synced"] += 1
+            elif job is not None and job.state == "skipped":
+                tally["skipped"] += 1
+            elif job is not None and job.state == "parked":
+                tally["parked"] += 1
+                parked.append(f"{object_id}: {job.last_error}")
+            elif kind in REPRESENTED_BY:
+                tally["skipped"] += 1
+            else:
+                tally["missing"] += 1
+                unaccounted.append(f"{kind} {object_id}")
+        rows.append(
+            (
+                kind,
+                len(objects),
+                tally["synced"],
+                tally["skipped"],
+                tally["parked"],
+                tally["missing"],
+            )
+        )
+    counts = {kind: len(records) for kind, records in sorted(netsuite_records.items())}
+    return Accounting(rows=rows, unaccounted=unaccounted, parked=parked, netsuite_counts=counts)
+
+
+def render(accounting: Accounting) -> str:
+    """The summary table printed at the end of the demo."""
+    lines = [
+        "Stripe objects",
+        f"  {'type':<24}{'in Stripe':>10}{'synced':>9}{'skipped':>9}{'parked':>8}{'missing':>9}",
+    ]
+    for kind, total, synced, skipped, parked, missing in accounting.rows:
+        lines.append(f"  {kind:<24}{total:>10}{synced:>9}{skipped:>9}{parked:>8}{missing:>9}")
+    lines += ["", "NetSuite records", f"  {'type':<24}{'records':>10}"]
+    for kind, count in accounting.netsuite_counts.items():
+        lines.append(f"  {kind:<24}{count:>10}")
+    for item in accounting.parked:
+        lines.append(f"  parked: {item}")
+    for item in accounting.unaccounted:
+        lines.append(f"  NOT ACCOUNTED FOR: {item}")
+    return "\n".join(lines)
+
+
+def write_export(stack: Stack, directory: Path) -> None:
+    """Write ``stripe.json`` and ``netsuite.json`` (every object / record, by type)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stripe_objects = _get(stack.stripe.base_url + "/__sandbox/objects", stack.api_key)
+    netsuite_records = _get(stack.netsuite.base_url + "/__sandbox/records", None)
+    (directory / "stripe.json").write_text(json.dumps(stripe_objects, indent=2), encoding="utf-8")
+    (directory / "netsuite.json").write_text(
+        json.dumps(netsuite_records, indent=2), encoding="utf-8"
+    )
+
+
+def _get(url: str, api_key: str | None) -> dict[str, list[Any]]:
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    response = httpx.get(url, headers=headers, timeout=60)
+    response.raise_for_status()
+    data: dict[str, list[Any]] = response.json()
+    return data
+
+
+def run(
+    *,
+    once: bool,
+    scenarios: list[Path],
+    export: Path | None,
+    seed: int,
+    database_url: str | None,
+    workdir: Path | None = None,
+) -> int:
+    """Run the demo; the exit status is 0 only if every Stripe object is accounted for."""
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="stripe-netsuite-demo-"))
+    stack = start(workdir=workdir, database_url=database_url, seed=seed)
+    try:
+        print(f"Stripe sandbox   {stack.stripe.base_url}")
+        print(f"NetSuite sandbox {stack.netsuite.base_url}")
+        print(f"engine           {stack.engine_app.base_url}")
+        print(f"engine config    {workdir / 'stripe-netsuite.toml'}")
+        client = stack.stripe_client()
+        if scenarios:
+            from stripe_netsuite.sandbox.stripe.triggers import replay
+
+            for path in scenarios:
+                print(f"replaying {path}")
+                replay(path, api_base=stack.stripe.base_url, api_key=stack.api_key)
+        else:
+            created = business_module.build(client, seed=seed)
+            print("created " + ", ".join(f"{len(v)} {k}s" for k, v in created.created.items()))
+        wait_until_synced(stack)
+        accounting = account_for(stack)
+        print()
+        print(render(accounting))
+        if export is not None:
+            write_export(stack, export)
+            print(f"\nexported to {export}/stripe.json and {export}/netsuite.json")
+        ok = not accounting.unaccounted
+        print(
+            "\nevery Stripe object is accounted for"
+            if ok
+            else "\nsome objects are NOT accounted for"
+        )
+        if once:
+            return 0 if ok else 1
+        print("serving until Ctrl-C")
+        while True:
+            time.sleep(3600)
+    finally:
+        stack.stop()

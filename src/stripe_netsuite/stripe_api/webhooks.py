@@ -1,0 +1,70 @@
+"""Verification of Stripe webhook deliveries (signature, timestamp, body shape)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+
+#: Seconds a signed timestamp stays valid (Stripe's own default).
+TOLERANCE_SECONDS = 300
+
+
+class WebhookRejected(Exception):
+    """A delivery failed verification; nothing from it may be stored."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass(frozen=True)
+class EventRef:
+    """What the engine keeps of an event: ids and type, never the payload."""
+
+    event_id: str
+    event_type: str
+    object_type: str
+    object_id: str
+    created: int
+
+
+def verify(
+    payload: bytes, signature: str | None, secret: str, *, tolerance: int = TOLERANCE_SECONDS
+) -> EventRef:
+    """Check the ``Stripe-Signature`` of the raw body and extract the event's ids."""
+    if not signature:
+        raise WebhookRejected("missing Stripe-Signature header")
+    try:
+        stripe.WebhookSignature.verify_header(payload, signature, secret, tolerance)
+    except stripe.SignatureVerificationError as exc:
+        message = str(exc.user_message or exc)
+        if "tolerance" in message.lower():
+            raise WebhookRejected("timestamp outside the tolerance zone") from exc
+        raise WebhookRejected(f"signature does not match: {message}") from exc
+    try:
+        event = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WebhookRejected(f"body is not JSON: {exc}") from exc
+    return event_ref(event)
+
+
+def event_ref(event: Any) -> EventRef:
+    """The ids of an event dict, or `WebhookRejected` naming the missing part."""
+    if not isinstance(event, dict) or event.get("object") != "event":
+        raise WebhookRejected("body is not a Stripe event object")
+    obj = (event.get("data") or {}).get("object")
+    for key, value in (("id", event.get("id")), ("type", event.get("type"))):
+        if not isinstance(value, str) or not value:
+            raise WebhookRejected(f"event has no {key}")
+    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
+        raise WebhookRejected("event has no data.object.id")
+    return EventRef(
+        event_id=event["id"],
+        event_type=event["type"],
+        object_type=str(obj.get("object", "")),
+        object_id=obj["id"],
+        created=int(event.get("created") or 0),
+    )

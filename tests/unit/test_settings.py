@@ -1,0 +1,98 @@
+"""The config file: defaults, env indirection, and errors that name file, key and problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stripe_netsuite.exceptions import ConfigError
+from stripe_netsuite.settings import CustomerType, Settings, load_config
+
+MINIMAL = """
+[accounts.main]
+stripe_account_id = "acct_1"
+stripe_api_key = "sk_test_1"
+
+[accounts.main.netsuite]
+account_id = "1234567_SB1"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sns.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_minimal_config_gets_documented_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MINIMAL))
+    account = config.account("main")
+    assert account.netsuite.concurrency == 5
+    assert account.options.customer_type is CustomerType.COMPANY
+    assert account.flows.customers is True
+    assert account.netsuite.rest_base_url == "https://1234567-sb1.suitetalk.api.netsuite.com"
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "problem"),
+    [
+        ("[accounts.main.options]\ncustomer_typ = 'company'\n", "accounts.main.options.customer_typ", "unknown key"),
+        ("[accounts.main.options]\ncustomer_type = 'robot'\n", "accounts.main.options.customer_type", "Input should be"),
+        ("[accounts.main.flows]\ncustomers = 'maybe'\n", "accounts.main.flows.customers", "valid boolean"),
+    ],
+)  # fmt: skip
+def test_config_error_names_file_key_and_problem(
+    tmp_path: Path, extra: str, key: str, problem: str
+) -> None:
+    path = write(tmp_path, MINIMAL + extra)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.file == str(path)
+    assert info.value.key == key
+    assert problem in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_missing_required_key_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL.replace('stripe_api_key = "sk_test_1"\n', ""))
+    with pytest.raises(ConfigError, match="required key is missing") as info:
+        load_config(path)
+    assert info.value.key == "accounts.main.stripe_api_key"
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "[accounts.main\n")
+    with pytest.raises(ConfigError, match="not valid TOML") as info:
+        load_config(path)
+    assert info.value.file == str(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_secret_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SNS_TEST_STRIPE_KEY", "sk_test_from_env")
+    config = load_config(write(tmp_path, MINIMAL.replace('"sk_test_1"', '"env:SNS_TEST_STRIPE_KEY"')))
+    assert config.account("main").stripe_api_key == "sk_test_from_env"
+
+
+def test_secret_from_missing_environment_variable_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, MINIMAL.replace('"sk_test_1"', '"env:SNS_TEST_NOT_SET_ANYWHERE"'))
+    with pytest.raises(ConfigError, match="SNS_TEST_NOT_SET_ANYWHERE is not set"):
+        load_config(path)
+
+
+def test_settings_from_injected_environ() -> None:
+    settings = Settings.from_environ({"SNS_DATABASE_URL": "sqlite:///x.db", "SNS_PORT": "9000"})
+    assert settings.database_url == "sqlite:///x.db"
+    assert settings.port == 9000
+
+
+def test_settings_error_names_the_variable() -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_environ({"SNS_PORT": "eighty"})
+    assert info.value.key == "SNS_PORT"
+    assert info.value.file == "environment"
