@@ -1,0 +1,498 @@
+"""The NetSuite REST client: record API, upsert by externalId, SuiteQL.
+
+Every request waits for a governor slot, carries fresh auth headers, and is
+classified once by `errors.classify`. Retriable failures back off exponentially
+with jitter; a write whose answer was lost is looked up by externalId before it
+is sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import random
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from stripe_netsuite import exceptions
+from stripe_netsuite.netsuite import errors, jsonbody
+from stripe_netsuite.netsuite.auth import Auth, auth_from_config
+from stripe_netsuite.netsuite.governor import Governor
+from stripe_netsuite.settings import NetSuiteConfig
+
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+
+RECORD_PATH = "/services/rest/record/v1"
+SUITEQL_PATH = "/services/rest/query/v1/suiteql"
+#: NetSuite serves at most this many rows of one query through offsets.
+OFFSET_CAP = 100_000
+MAX_PAGE = 1000
+
+# "... ORDER BY id", "ORDER BY t.id ASC": the shape that can be continued by keyset.
+_ORDER_BY_ID = re.compile(r"\s+order\s+by\s+(?:\w+\.)?id(?:\s+asc)?\s*;?\s*$", re.IGNORECASE)
+
+
+def equal_jitter(delay: float) -> float:
+    """Somewhere between half of *delay* and all of it, so workers do not retry in step."""
+    return random.uniform(delay / 2, delay)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a record collection."""
+
+    items: list[dict[str, Any]]
+    offset: int
+    count: int
+    has_more: bool
+    total_results: int | None = None
+    links: list[dict[str, Any]] = field(default_factory=list)
+
+
+def id_from_location(location: str | None) -> str | None:
+    """The internal id at the end of a ``Location`` URL, whatever host it names."""
+    if not location:
+        return None
+    last = urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
+    return last or None
+
+
+def keyset_query(query: str, after_id: str) -> str:
+    """*query* restricted to rows whose ``id`` is above *after_id*, still ordered by id.
+
+    Only a query that ends in ``ORDER BY id`` (optionally ``alias.id``, ascending) and
+    selects an ``id`` column can be continued this way.
+    """
+    if not _ORDER_BY_ID.search(query):
+        raise ValueError(
+            "SuiteQL query returns more than 100,000 rows; to page past that it must "
+            "select an id column and end with ORDER BY id"
+        )
+    if not after_id.isdigit():
+        raise ValueError(f"SuiteQL keyset paging needs numeric ids, got id {after_id!r}")
+    inner = _ORDER_BY_ID.sub("", query)
+    return f"SELECT * FROM ({inner}) WHERE id > {int(after_id)} ORDER BY id"
+
+
+class NetSuiteClient:
+    """Async client of one NetSuite account's REST web services."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        auth: Auth,
+        governor: Governor,
+        timeout: float = 30,
+        max_attempts: int = 5,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        jitter: Callable[[float], float] = equal_jitter,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth
+        self.governor = governor
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._sleep = sleep
+        self._jitter = jitter
+        self._http = httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(timeout))
+        self._owned: list[httpx.AsyncClient] = []
+        #: HTTP requests sent to NetSuite (retries and re-sends included).
+        self.calls = 0
+
+    @classmethod
+    def from_config(
+        cls,
+        cfg: NetSuiteConfig,
+        *,
+        governor: Governor,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> NetSuiteClient:
+        """A client for the account *cfg* describes (its own token-endpoint connection)."""
+        token_http = httpx.AsyncClient(transport=transport, timeout=cfg.timeout_seconds)
+        client = cls(
+            base_url=cfg.rest_base_url,
+            auth=auth_from_config(cfg, token_http),
+            governor=governor,
+            timeout=cfg.timeout_seconds,
+            max_attempts=cfg.max_attempts,
+            transport=transport,
+        )
+        client._owned.append(token_http)
+        return client
+
+    async def __aenter__(self) -> NetSuiteClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connections."""
+        await self._http.aclose()
+        for http in self._owned:
+            await http.aclose()
+
+    # -- URLs ----------------------------------------------------------------
+
+    def record_url(self, record_type: str, id_or_eid: str | int | None = None) -> str:
+        """``{base}/services/rest/record/v1/{type}[/{id}]``; ``eid:…`` ids are kept as they are."""
+        url = f"{self.base_url}{RECORD_PATH}/{quote(record_type, safe='')}"
+        if id_or_eid is not None:
+            url += "/" + quote(str(id_or_eid), safe=":")
+        return url
+
+    # -- record API ----------------------------------------------------------
+
+    async def create(self, record_type: str, body: dict[str, Any]) -> str:
+        """POST a new record; returns its internal id.
+
+        When *body* has an ``externalId`` and an attempt's answer was lost, the record
+        is looked up by that externalId first and its id returned instead of posting
+        a duplicate.
+        """
+        external_id = body.get("externalId")
+        recheck = None
+        if isinstance(external_id, str) and external_id:
+            eid = external_id
+
+            async def recheck() -> str | None:
+                found = await self.get(record_type, f"eid:{eid}", fields=["id"])
+                return None if found is None else str(found.get("id") or "") or None
+
+        response = await self._retrying(
+            "POST",
+            self.record_url(record_type),
+            body=body,
+            record_type=record_type,
+            external_id=body.get("externalId"),
+            recheck=recheck,
+        )
+        if isinstance(response, str):
+            return response
+        return self._location_id(response, record_type, external_id)
+
+    async def get(
+        self,
+        record_type: str,
+        id_or_eid: str | int,
+        *,
+        expand: bool = False,
+        fields: list[str] | None = None,
+    ) -> dict[str, Any] | None:
+        """The record, or None when NetSuite says it does not exist (404)."""
+        params: dict[str, str] = {}
+        if expand:
+            params["expandSubResources"] = "true"
+        if fields:
+            params["fields"] = ",".join(fields)
+        eid = str(id_or_eid)[4:] if str(id_or_eid).startswith("eid:") else None
+        response = await self._retrying(
+            "GET",
+            self.record_url(record_type, id_or_eid),
+            params=params,
+            record_type=record_type,
+            external_id=eid,
+            missing_ok=True,
+        )
+        assert not isinstance(response, str)
+        if response.status_code == 404:
+            return None
+        return _json_object(response, record_type)
+
+    async def patch(self, record_type: str, internal_id: str | int, body: dict[str, Any]) -> None:
+        """Change the given fields of a record (PATCH is idempotent: re-sent as it is)."""
+        await self._retrying(
+            "PATCH",
+            self.record_url(record_type, internal_id),
+            body=body,
+            record_type=record_type,
+            external_id=body.get("externalId"),
+        )
+
+    async def upsert(self, record_type: str, external_id: str, body: dict[str, Any]) -> str:
+        """Create or update the record keyed by *external_id*; returns its internal id.
+
+        ``PUT …/eid:{externalId}`` is idempotent, so a lost answer is simply sent again:
+        NetSuite cannot make a second record with the same externalId.
+        """
+        if not external_id:
+            raise ValueError(f"upsert of {record_type} needs a non-empty external_id")
+        response = await self._retrying(
+            "PUT",
+            self.record_url(record_type, f"eid:{external_id}"),
+            body=body,
+            record_type=record_type,
+            external_id=external_id,
+        )
+        assert not isinstance(response, str)
+        found = id_from_location(response.headers.get("Location"))
+        if found is None:
+            record = await self.get(record_type, f"eid:{external_id}", fields=["id"])
+            found = str(record["id"]) if record and record.get("id") else None
+        if found is None:
+            raise exceptions.NetSuiteRejected(
+                "upsert answered without a Location and the record cannot be found",
+                record_type=record_type,
+                external_id=external_id,
+                status_code=response.status_code,
+            )
+        return found
+
+    async def delete(self, record_type: str, internal_id: str | int) -> None:
+        """Delete a record; one that is already gone counts as deleted."""
+        await self._retrying(
+            "DELETE",
+            self.record_url(record_type, internal_id),
+            record_type=record_type,
+            missing_ok=True,
+        )
+
+    async def list(
+        self, record_type: str, *, q: str | None = None, limit: int = MAX_PAGE, offset: int = 0
+    ) -> Page:
+        """One page of the record collection (items carry ``id`` and ``links`` only)."""
+        _check_page(limit, offset)
+        params = {"limit": str(limit), "offset": str(offset)}
+        if q:
+            params["q"] = q
+        response = await self._retrying(
+            "GET",
+            self.record_url(record_type),
+            params=params,
+            record_type=record_type,
+        )
+        assert not isinstance(response, str)
+        body = _json_object(response, record_type)
+        return _page(body, offset)
+
+    async def iter_list(
+        self, record_type: str, *, q: str | None = None, limit: int = MAX_PAGE
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every item of the collection, page after page."""
+        offset = 0
+        while True:
+            page = await self.list(record_type, q=q, limit=limit, offset=offset)
+            for item in page.items:
+                yield item
+            if not page.has_more or not page.items:
+                return
+            offset += limit
+
+    # -- SuiteQL -------------------------------------------------------------
+
+    async def suiteql(
+        self, query: str, *, params: builtins.list[Any] | None = None, limit: int = MAX_PAGE
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Every row of a SuiteQL query (``links`` removed), paged ``limit`` at a time.
+
+        Offsets stop at 100,000 rows; past that the query is continued by keyset,
+        ``… WHERE id > {last id} ORDER BY id``, which needs a query that selects ``id``
+        and ends with ``ORDER BY id`` (checked when the switch happens).
+        """
+        _check_page(limit, 0)
+        current, offset, last_id = query, 0, None
+        while True:
+            body: dict[str, Any] = {"q": current}
+            if params:
+                body["params"] = params
+            response = await self._retrying(
+                "POST",
+                self.base_url + SUITEQL_PATH,
+                body=body,
+                params={"limit": str(limit), "offset": str(offset)},
+                headers={"Prefer": "transient"},
+            )
+            assert not isinstance(response, str)
+            page = _page(_json_object(response, None), offset)
+            for row in page.items:
+                row.pop("links", None)
+                if "id" in row:
+                    last_id = str(row["id"])
+                yield row
+            if not page.has_more or not page.items:
+                return
+            offset += len(page.items)
+            if offset + limit > OFFSET_CAP:
+                if last_id is None:
+                    raise ValueError(
+                        "SuiteQL query returns more than 100,000 rows but selects no id column"
+                    )
+                current, offset = keyset_query(query, last_id), 0
+
+    # -- the one request path --------------------------------------------------
+
+    def backoff(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after failed *attempt* (1-based); a server hint wins if longer."""
+        delay = self.jitter(min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
+        return max(delay, retry_after) if retry_after is not None else delay
+
+    def jitter(self, delay: float) -> float:
+        """Spread *delay* so concurrent workers do not retry in step (pinned in tests)."""
+        return self._jitter(delay)
+
+    async def _retrying(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        record_type: str | None = None,
+        external_id: str | None = None,
+        missing_ok: bool = False,
+        recheck: Callable[[], Awaitable[str | None]] | None = None,
+    ) -> httpx.Response | str:
+        """Send until success, a permanent error, or ``max_attempts`` retriable failures.
+
+        Returns the response, or what *recheck* found after a lost answer.
+        """
+        content = jsonbody.dumps(body) if body is not None else None
+        where = {"record_type": record_type, "external_id": external_id}
+        lost = False
+        for attempt in range(1, self.max_attempts + 1):
+            if lost and recheck is not None:
+                found = await recheck()
+                if found is not None:
+                    return found
+            try:
+                return await self._send(
+                    method,
+                    url,
+                    params=params,
+                    content=content,
+                    headers=headers,
+                    missing_ok=missing_ok,
+                    **where,
+                )
+            except exceptions.NetSuiteRetriable as exc:
+                lost = lost or _may_have_landed(exc)
+                if attempt == self.max_attempts:
+                    raise
+                await self._sleep(self.backoff(attempt, exc.retry_after))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, str] | None,
+        content: str | None,
+        headers: dict[str, str] | None,
+        missing_ok: bool,
+        record_type: str | None,
+        external_id: str | None,
+    ) -> httpx.Response:
+        """One attempt, re-authenticating once on 401."""
+        full_url = str(httpx.URL(url, params=params or None))
+        request_headers = {
+            "Accept": "application/json",
+            "X-NetSuite-PropertyNameValidation": "Error",
+            **(headers or {}),
+        }
+        if content is not None:
+            request_headers["Content-Type"] = "application/json"
+        where = {"record_type": record_type, "external_id": external_id}
+        for authenticated_again in (False, True):
+            async with self.governor.slot():
+                auth_headers = await self.auth.headers(method, full_url)
+                self.calls += 1
+                try:
+                    response = await self._http.request(
+                        method,
+                        full_url,
+                        content=content,
+                        headers={**request_headers, **auth_headers},
+                    )
+                except httpx.HTTPError as exc:
+                    raise errors.classify(exc, **where) from exc
+            if response.status_code == 401 and not authenticated_again:
+                await self.auth.refresh()
+                continue
+            if response.is_success or (missing_ok and response.status_code == 404):
+                return response
+            if response.status_code == 429:
+                self.governor.penalize()
+            raise errors.classify(response, **where)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _location_id(
+        self, response: httpx.Response | str, record_type: str, external_id: Any
+    ) -> str:
+        assert not isinstance(response, str)
+        found = id_from_location(response.headers.get("Location"))
+        if found is None:
+            raise exceptions.NetSuiteRejected(
+                "NetSuite created the record but sent no Location header",
+                record_type=record_type,
+                external_id=external_id if isinstance(external_id, str) else None,
+                status_code=response.status_code,
+            )
+        return found
+
+
+def _may_have_landed(exc: exceptions.NetSuiteRetriable) -> bool:
+    # A 429 is refused before NetSuite looks at the body; a connect failure never
+    # reached it. Anything else (timeouts while waiting, resets, 5xx) may have written.
+    if exc.status_code == 429 or exc.error_code == "CONCURRENCY_LIMIT_EXCEEDED":
+        return False
+    cause = exc.__cause__
+    return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValueError(f"limit must be between 1 and {MAX_PAGE}, got {limit}")
+    if offset % limit:
+        raise ValueError(f"offset {offset} must be a multiple of limit {limit}")
+
+
+def _json_object(response: httpx.Response, record_type: str | None) -> dict[str, Any]:
+    try:
+        body = jsonbody.loads(response.content)
+    except ValueError as exc:
+        raise exceptions.NetSuiteRejected(
+            "NetSuite answered with a body that is not JSON",
+            record_type=record_type,
+            status_code=response.status_code,
+            detail=response.text[:200] or None,
+        ) from exc
+    if not isinstance(body, dict):
+        raise exceptions.NetSuiteRejected(
+            "NetSuite answered with JSON that is not an object",
+            record_type=record_type,
+            status_code=response.status_code,
+        )
+    return body
+
+
+def _page(body: dict[str, Any], offset: int) -> Page:
+    items = body.get("items") or []
+    return Page(
+        items=[item for item in items if isinstance(item, dict)],
+        offset=int(body.get("offset", offset)),
+        count=int(body.get("count", len(items))),
+        has_more=bool(body.get("hasMore", False)),
+        total_results=body.get("totalResults"),
+        links=body.get("links") or [],
+    )
