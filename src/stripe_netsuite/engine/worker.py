@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from stripe_netsuite import exceptions
-from stripe_netsuite.store import queue
+from stripe_netsuite.store import inbox, queue
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,8 @@ class Worker:
             await self.handler(job.account, job.kind, job.object_id)
         except exceptions.Skip as exc:
             log.info("job skipped job_id=%s kind=%s rule=%s", job.id, job.kind, exc.rule)
-            await asyncio.to_thread(queue.skip, self.engine, job, self.name, rule=exc.rule)
+            if await asyncio.to_thread(queue.skip, self.engine, job, self.name, rule=exc.rule):
+                await asyncio.to_thread(self._events_handled, job)
         except exceptions.NeedsAttention as exc:
             log.warning("job parked job_id=%s kind=%s error=%s", job.id, job.kind, exc)
             await asyncio.to_thread(queue.park, self.engine, job, self.name, error=exc)
@@ -139,9 +140,13 @@ class Worker:
             log.exception("job failed unexpectedly job_id=%s kind=%s", job.id, job.kind)
             await self._retry_or_park(job, exc, self.retry.unexpected_attempts, None)
         else:
-            await asyncio.to_thread(queue.complete, self.engine, job, self.name)
+            if await asyncio.to_thread(queue.complete, self.engine, job, self.name):
+                await asyncio.to_thread(self._events_handled, job)
         finally:
             heartbeat.cancel()
+
+    def _events_handled(self, job: queue.Job) -> None:
+        inbox.mark_object_handled(self.engine, account=job.account, object_id=job.object_id)
 
     async def _retry_or_park(
         self, job: queue.Job, exc: BaseException, attempts: int, retry_after: float | None

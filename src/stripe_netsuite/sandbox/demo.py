@@ -13,7 +13,7 @@ import tempfile
 import textwrap
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,9 @@ class Stack:
     database_url: str
     api_key: str
     engine: sa.Engine
-    servers: list[RunningServer] = field(default_factory=list)
+    settings: Settings
+    webhook_url: str
+    webhook_secret: str
 
     def stripe_client(self) -> stripe.StripeClient:
         return stripe.StripeClient(
@@ -90,8 +92,22 @@ class Stack:
         self.engine.dispose()
 
 
-def start(*, workdir: Path, database_url: str | None = None, seed: int = 7) -> Stack:
-    """Start the NetSuite sandbox, the Stripe sandbox and the engine; return once all listen."""
+def start(
+    *,
+    workdir: Path,
+    database_url: str | None = None,
+    seed: int = 7,
+    run_worker: bool = True,
+    events_poll_seconds: float = 5.0,
+    lease_seconds: float = 30.0,
+    stripe_options: dict[str, Any] | None = None,
+    netsuite_options: dict[str, Any] | None = None,
+) -> Stack:
+    """Start the NetSuite sandbox, the Stripe sandbox and the engine; return once all listen.
+
+    Tests pass sandbox options (webhook faults, NetSuite latency) and may run the
+    worker elsewhere (``run_worker=False``: the web app then only takes webhooks in).
+    """
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     key_file = workdir / "netsuite-client-key.pem"
     key_file.write_bytes(
@@ -104,12 +120,12 @@ def start(*, workdir: Path, database_url: str | None = None, seed: int = 7) -> S
     public_pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    ns_config = SandboxConfig(public_key_pem=public_pem, seed=seed)
+    ns_config = SandboxConfig(public_key_pem=public_pem, seed=seed, **(netsuite_options or {}))
     netsuite = serve_in_thread(create_netsuite(ns_config))
 
     engine_port = free_port()
     webhook_url = f"http://127.0.0.1:{engine_port}/webhooks/stripe/{ACCOUNT}"
-    stripe_config = StripeSandboxConfig(webhooks=[webhook_url], seed=seed)
+    stripe_config = StripeSandboxConfig(webhooks=[webhook_url], seed=seed, **(stripe_options or {}))
     stripe_app = create_stripe(stripe_config)
     stripe_server = serve_in_thread(stripe_app)
     secret = stripe_app.state.sandbox.webhook_secrets[webhook_url]
@@ -131,17 +147,18 @@ def start(*, workdir: Path, database_url: str | None = None, seed: int = 7) -> S
     settings = Settings(
         database_url=database_url,
         config=config_file,
-        events_poll_seconds=5.0,
-        lease_seconds=30.0,
+        events_poll_seconds=events_poll_seconds,
+        lease_seconds=lease_seconds,
     )
     config = load_config(config_file)
     engine = db.make_engine(database_url)
     db.migrate(engine)
-    web = create_engine_app(
-        config=config,
-        engine=engine,
-        lifespan=worker_lifespan(lambda: Runtime(settings=settings, config=config, engine=engine)),
+    lifespan = (
+        worker_lifespan(lambda: Runtime(settings=settings, config=config, engine=engine))
+        if run_worker
+        else None
     )
+    web = create_engine_app(config=config, engine=engine, lifespan=lifespan)
     engine_server = serve_in_thread(web, port=engine_port)
     return Stack(
         workdir=workdir,
@@ -151,6 +168,9 @@ def start(*, workdir: Path, database_url: str | None = None, seed: int = 7) -> S
         database_url=database_url,
         api_key=stripe_config.api_key,
         engine=engine,
+        settings=settings,
+        webhook_url=webhook_url,
+        webhook_secret=secret,
     )
 
 
