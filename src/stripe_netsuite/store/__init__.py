@@ -1,3 +1,27 @@
-"""store."""
+"""The store: tables, migrations, the inbox, the job queue, links and cursors.
+
+Modules are used by name, e.g. ``from stripe_netsuite.store import queue`` then
+``queue.claim(engine, worker_id=..., lease_seconds=...)``.
+"""
 
 from __future__ import annotations
+
+from stripe_netsuite.store import cursors, db, inbox, links, queue, tables
+from stripe_netsuite.store.db import make_engine, migrate, utcnow
+from stripe_netsuite.store.links import Link
+from stripe_netsuite.store.queue import Job, JobState
+
+__all__ = [
+    "Job",
+    "JobState",
+    "Link",
+    "cursors",
+    "db",
+    "inbox",
+    "links",
+    "make_engine",
+    "migrate",
+    "queue",
+    "tables",
+    "utcnow",
+]

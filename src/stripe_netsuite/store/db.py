@@ -1,0 +1,139 @@
+"""Engines, migrations and the clock, identical on a SQLite file and on PostgreSQL.
+
+SQLite runs in WAL mode with a 30 s busy timeout. Its driver's own transaction
+handling is switched off so that we emit ``BEGIN`` ourselves: writers that read
+before they write (the queue's claim) ask for ``BEGIN IMMEDIATE`` through
+:func:`write_transaction`, which takes SQLite's single write lock up front instead of
+failing with ``SQLITE_BUSY`` when upgrading a read lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+#: Seconds a SQLite connection waits for the write lock before giving up.
+SQLITE_BUSY_TIMEOUT = 30.0
+#: The PostgreSQL advisory lock key taken while migrating (two processes starting at once).
+MIGRATION_LOCK_KEY = 0x534E5301
+_IMMEDIATE = "sns_sqlite_immediate"
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (the store keeps every time in UTC)."""
+    return datetime.now(UTC)
+
+
+def normalize_url(url: str) -> str:
+    """Rewrite plain ``postgresql://`` (and ``postgres://``) URLs to the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str) -> sa.Engine:
+    """An engine for a SQLite file (WAL, busy timeout, foreign keys) or PostgreSQL."""
+    if not url or "://" not in url:
+        raise ValueError(f"database URL {url!r} is not a SQLAlchemy URL (e.g. sqlite:///sns.db)")
+    url = normalize_url(url)
+    backend = sa.engine.make_url(url).get_backend_name()
+    if backend == "sqlite":
+        engine = sa.create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT},
+        )
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if backend == "postgresql":
+        return sa.create_engine(url, pool_pre_ping=True)
+    raise ValueError(f"database URL {url!r}: backend {backend!r} is not supported")
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Autocommit at the driver level; SQLAlchemy's "begin" event below emits BEGIN.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextlib.contextmanager
+def write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One transaction that will write; on SQLite it holds the write lock from the start."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execution_options(**{_IMMEDIATE: True})
+        with conn.begin():
+            yield conn
+
+
+def is_postgres(conn: sa.Connection | sa.Engine) -> bool:
+    """Whether the connection talks to PostgreSQL."""
+    return conn.dialect.name == "postgresql"
+
+
+def alembic_config(conn: sa.Connection) -> Config:
+    """An Alembic config for the packaged migrations, bound to ``conn`` (no alembic.ini)."""
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = conn
+    return config
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Upgrade the schema to the newest revision; a no-op when it is current.
+
+    On PostgreSQL a transaction-level advisory lock makes processes that start at the
+    same moment migrate one after the other.
+    """
+    with write_transaction(engine) as conn:
+        if is_postgres(conn):
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
+        command.upgrade(alembic_config(conn), "head")
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    """The schema revision the database is at (None before the first migration)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def insert_for(conn: sa.Connection | sa.Engine, table: sa.Table) -> Any:
+    """An INSERT for ``table`` in the connection's dialect, so ON CONFLICT clauses work."""
+    if is_postgres(conn):
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
+@contextlib.contextmanager
+def connection(bind: sa.Connection | sa.Engine) -> Iterator[sa.Connection]:
+    """Use a caller's connection as is, or open one short transaction on an engine."""
+    if isinstance(bind, sa.Connection):
+        yield bind
+        return
+    with bind.begin() as conn:
+        yield conn

@@ -1,0 +1,97 @@
+"""The inbox: one row per Stripe event seen (ids and type only, never the payload).
+
+The webhook route and the events poller both call :func:`record_event`; the unique
+(account, event_id) makes a redelivered or re-polled event a no-op.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from stripe_netsuite.store import db
+from stripe_netsuite.store.tables import inbox
+
+
+class EventStatus(StrEnum):
+    """Where an inbox event stands."""
+
+    #: Recorded; the job it caused has not finished yet.
+    PENDING = "pending"
+    #: The job syncing its object finished.
+    HANDLED = "handled"
+    #: Recorded for deduplication only; no flow cares about this event type.
+    IGNORED = "ignored"
+
+
+def record_event(
+    conn: sa.Connection,
+    *,
+    account: str,
+    event_id: str,
+    event_type: str,
+    object_type: str,
+    object_id: str,
+    ignored: bool = False,
+) -> bool:
+    """Insert the event unless it was seen before; True when it is new."""
+    for field, value in (("account", account), ("event_id", event_id), ("object_id", object_id)):
+        if not value:
+            raise ValueError(f"record_event: {field} is empty (event_id={event_id!r})")
+    stmt = (
+        db.insert_for(conn, inbox)
+        .values(
+            account=account,
+            event_id=event_id,
+            event_type=event_type,
+            object_type=object_type,
+            object_id=object_id,
+            received_at=db.utcnow(),
+            status=EventStatus.IGNORED if ignored else EventStatus.PENDING,
+        )
+        .on_conflict_do_nothing(index_elements=["account", "event_id"])
+        .returning(inbox.c.id)
+    )
+    # RETURNING, not rowcount: PostgreSQL drivers report -1 for an INSERT that returns rows.
+    return conn.execute(stmt).first() is not None
+
+
+def mark_handled(conn: sa.Connection | sa.Engine, *, account: str, event_id: str) -> bool:
+    """Stamp one pending event handled; False when it is unknown or already handled."""
+    stmt = (
+        sa.update(inbox)
+        .where(
+            inbox.c.account == account,
+            inbox.c.event_id == event_id,
+            inbox.c.status == EventStatus.PENDING,
+        )
+        .values(status=EventStatus.HANDLED, handled_at=db.utcnow())
+    )
+    with db.connection(conn) as c:
+        return c.execute(stmt).rowcount == 1
+
+
+def mark_object_handled(conn: sa.Connection | sa.Engine, *, account: str, object_id: str) -> int:
+    """Stamp every pending event about one object handled (its job synced its latest state)."""
+    stmt = (
+        sa.update(inbox)
+        .where(
+            inbox.c.account == account,
+            inbox.c.object_id == object_id,
+            inbox.c.status == EventStatus.PENDING,
+        )
+        .values(status=EventStatus.HANDLED, handled_at=db.utcnow())
+    )
+    with db.connection(conn) as c:
+        return int(c.execute(stmt).rowcount)
+
+
+def counts(engine: sa.Engine | sa.Connection) -> dict[str, int]:
+    """Events per status; every status is present, zero when none."""
+    result = {status.value: 0 for status in EventStatus}
+    stmt = sa.select(inbox.c.status, sa.func.count()).group_by(inbox.c.status)
+    with db.connection(engine) as conn:
+        for status, n in conn.execute(stmt):
+            result[status] = n
+    return result

@@ -1,0 +1,183 @@
+"""Links: which NetSuite record a Stripe object became, and a hash of what we last sent.
+
+A flow compares :func:`body_hash` of the body it is about to send with the link's
+``body_hash``; when they match the object is unchanged and NetSuite is not called.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+import sqlalchemy as sa
+
+from stripe_netsuite.store import db
+from stripe_netsuite.store.tables import links
+
+
+@dataclass(frozen=True)
+class Link:
+    """One Stripe object (in one role) ↔ one NetSuite record."""
+
+    account: str
+    stripe_id: str
+    role: str
+    record_type: str
+    internal_id: str
+    external_id: str | None
+    body_hash: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _link(row: sa.Row[Any]) -> Link:
+    return Link(**row._mapping)
+
+
+def get(
+    conn_or_engine: sa.Connection | sa.Engine, *, account: str, stripe_id: str, role: str
+) -> Link | None:
+    """The link for a Stripe object in a role, or None."""
+    stmt = sa.select(links).where(
+        links.c.account == account, links.c.stripe_id == stripe_id, links.c.role == role
+    )
+    with db.connection(conn_or_engine) as conn:
+        row = conn.execute(stmt).first()
+    return None if row is None else _link(row)
+
+
+def put(
+    engine: sa.Engine | sa.Connection,
+    *,
+    account: str,
+    stripe_id: str,
+    role: str,
+    record_type: str,
+    internal_id: str,
+    external_id: str | None,
+    body_hash: str | None,
+) -> None:
+    """Insert or update the link (keeps ``created_at`` of an existing one)."""
+    for field, value in (
+        ("account", account),
+        ("stripe_id", stripe_id),
+        ("role", role),
+        ("record_type", record_type),
+        ("internal_id", internal_id),
+    ):
+        if not value:
+            raise ValueError(
+                f"links.put: {field} is empty (stripe_id={stripe_id!r}, role={role!r})"
+            )
+    now = db.utcnow()
+    changes = {
+        "record_type": record_type,
+        "internal_id": internal_id,
+        "external_id": external_id,
+        "body_hash": body_hash,
+        "updated_at": now,
+    }
+    stmt = db.insert_for(engine, links).values(
+        account=account, stripe_id=stripe_id, role=role, created_at=now, **changes
+    )
+    stmt = stmt.on_conflict_do_update(index_elements=["account", "stripe_id", "role"], set_=changes)
+    with db.connection(engine) as conn:
+        conn.execute(stmt)
+
+
+def by_internal_id(
+    conn_or_engine: sa.Connection | sa.Engine,
+    *,
+    record_type: str,
+    internal_id: str,
+    account: str | None = None,
+) -> Link | None:
+    """The link pointing at a NetSuite record (the oldest one if several do), or None."""
+    stmt = sa.select(links).where(
+        links.c.record_type == record_type, links.c.internal_id == internal_id
+    )
+    if account is not None:
+        stmt = stmt.where(links.c.account == account)
+    stmt = stmt.order_by(links.c.created_at, links.c.stripe_id, links.c.role).limit(1)
+    with db.connection(conn_or_engine) as conn:
+        row = conn.execute(stmt).first()
+    return None if row is None else _link(row)
+
+
+def all_links(engine: sa.Engine | sa.Connection, account: str | None = None) -> list[Link]:
+    """Every link (of one account, when given), in a stable order."""
+    stmt = sa.select(links).order_by(links.c.account, links.c.stripe_id, links.c.role)
+    if account is not None:
+        stmt = stmt.where(links.c.account == account)
+    with db.connection(engine) as conn:
+        return [_link(row) for row in conn.execute(stmt)]
+
+
+def delete(engine: sa.Engine | sa.Connection, *, account: str, stripe_id: str, role: str) -> bool:
+    """Forget a link (e.g. the NetSuite record was deleted); True when one existed."""
+    stmt = sa.delete(links).where(
+        links.c.account == account, links.c.stripe_id == stripe_id, links.c.role == role
+    )
+    with db.connection(engine) as conn:
+        return conn.execute(stmt).rowcount == 1
+
+
+def body_hash(body: Mapping[str, Any]) -> str:
+    """SHA-256 hex of ``body`` as canonical JSON: sorted keys, no spaces, exact numbers.
+
+    Numbers are normalised so that an unchanged object hashes the same however its
+    amounts were spelled: ``Decimal("1.10")``, ``Decimal("1.1")`` and ``1.1`` are one
+    value, as are ``1``, ``1.0`` and ``Decimal("1.00")``. Decimals are never passed
+    through float. Dates and datetimes hash as ISO 8601, enums as their value.
+    """
+    if not isinstance(body, Mapping):
+        raise TypeError(f"body_hash: body must be a mapping, not {type(body).__name__}")
+    text = _canonical(body, "body")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _canonical(value: Any, path: str) -> str:
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, Enum):
+        return _canonical(value.value, path)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"body_hash: {path} is {value!r}, not a finite number")
+        return _number(Decimal(repr(value)), path)
+    if isinstance(value, Decimal):
+        return _number(value, path)
+    if isinstance(value, datetime | date):
+        return json.dumps(value.isoformat())
+    if isinstance(value, Mapping):
+        items = []
+        for key in value:
+            if not isinstance(key, str):
+                raise TypeError(f"body_hash: {path} has a non-string key {key!r}")
+        for key in sorted(value):
+            items.append(
+                json.dumps(key, ensure_ascii=False) + ":" + _canonical(value[key], f"{path}.{key}")
+            )
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, Sequence) and not isinstance(value, bytes | bytearray):
+        return "[" + ",".join(_canonical(v, f"{path}[{i}]") for i, v in enumerate(value)) + "]"
+    raise TypeError(f"body_hash: {path} is a {type(value).__name__}, which has no JSON form")
+
+
+def _number(value: Decimal, path: str) -> str:
+    if not value.is_finite():
+        raise ValueError(f"body_hash: {path} is {value}, not a finite number")
+    if value.is_zero():
+        return "0"
+    return format(value.normalize(), "f")

@@ -1,0 +1,538 @@
+"""The durable job queue: one pending job per object, claimed under a lease.
+
+A job names an object to sync (``account``, ``kind``, ``object_id``), never its data;
+the flow fetches the object fresh when the job runs, so ten events for one invoice
+coalesce into one pending job that syncs its latest state.
+
+Claiming sets a lease. A worker that dies leaves its jobs ``running`` with a lease
+that runs out, and the next :func:`claim` takes them back. Every transition out of
+``running`` (:func:`complete`, :func:`retry_later`, :func:`park`, :func:`skip`) only
+acts while the caller still holds the lease (same worker, same attempt number), so a
+worker whose lease ran out cannot overwrite the new owner; each writes an ``attempts``
+row.
+
+No object is ever claimed while another job for it runs under a live lease. On
+PostgreSQL, claims take a transaction-level advisory lock, so that check and the
+claim happen as one step across processes (a claim is one short SELECT + UPDATE),
+and ``FOR UPDATE SKIP LOCKED`` passes over rows another transaction is finishing.
+On SQLite, ``BEGIN IMMEDIATE`` makes every claim the single writer.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+
+from stripe_netsuite.store import db
+from stripe_netsuite.store.tables import ERROR_TEXT_LIMIT, attempts, jobs
+
+#: PostgreSQL advisory lock key held while claiming.
+CLAIM_LOCK_KEY = 0x534E5302
+
+
+class JobState(StrEnum):
+    """Where a job stands."""
+
+    #: Waiting for ``run_after``; at most one per object.
+    PENDING = "pending"
+    #: Claimed by a worker until ``lease_until``.
+    RUNNING = "running"
+    #: Synced.
+    DONE = "done"
+    #: Failed permanently; waits for a person (``requeue``) with ``last_error``.
+    PARKED = "parked"
+    #: Not synced by a named rule (``skip_rule``); not an error.
+    SKIPPED = "skipped"
+
+
+class Outcome(StrEnum):
+    """How one attempt at a job ended."""
+
+    #: The job finished.
+    DONE = "done"
+    #: A transient failure; the job went back to pending with a delay.
+    RETRY = "retry"
+    #: A permanent failure; the job was parked.
+    PARKED = "parked"
+    #: A rule skipped the job.
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job row as a worker or the console sees it."""
+
+    id: int
+    account: str
+    kind: str
+    object_id: str
+    state: JobState
+    attempts: int
+    run_after: datetime
+    lease_until: datetime | None
+    leased_by: str | None
+    claimed_at: datetime | None
+    last_error: str | None
+    skip_rule: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One run of a job and how it ended."""
+
+    id: int
+    job_id: int
+    started_at: datetime
+    finished_at: datetime
+    outcome: Outcome
+    error_class: str | None
+    error_message: str | None
+
+
+def _job(row: sa.Row[Any]) -> Job:
+    values = dict(row._mapping)
+    values["state"] = JobState(values["state"])
+    return Job(**values)
+
+
+def error_text(error: BaseException) -> str:
+    """``"ClassName: message"``, cut to the length the store keeps."""
+    return _cap(f"{type(error).__name__}: {error}")
+
+
+def _cap(text: str) -> str:
+    if len(text) <= ERROR_TEXT_LIMIT:
+        return text
+    return text[: ERROR_TEXT_LIMIT - 1] + "…"
+
+
+def _same_object(table: Any, account: str, kind: str, object_id: str) -> sa.ColumnElement[bool]:
+    return sa.and_(table.c.account == account, table.c.kind == kind, table.c.object_id == object_id)
+
+
+# --- enqueue -------------------------------------------------------------------------
+
+
+def enqueue(
+    conn: sa.Connection | sa.Engine,
+    *,
+    account: str,
+    kind: str,
+    object_id: str,
+    run_after: datetime | None = None,
+) -> bool:
+    """Ask for an object to be synced; True when a new pending job was created.
+
+    When the object already has a pending job nothing is added (its ``run_after`` is
+    pulled earlier if this one is earlier). Pass the webhook's connection so that the
+    inbox row and the job commit together.
+    """
+    for field, value in (("account", account), ("kind", kind), ("object_id", object_id)):
+        if not value:
+            raise ValueError(f"enqueue: {field} is empty (kind={kind!r}, object_id={object_id!r})")
+    now = db.utcnow()
+    when = now if run_after is None else run_after
+    stmt = (
+        db.insert_for(conn, jobs)
+        .values(
+            account=account,
+            kind=kind,
+            object_id=object_id,
+            state=JobState.PENDING,
+            attempts=0,
+            run_after=when,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(
+            index_elements=["account", "kind", "object_id"],
+            index_where=jobs.c.state == JobState.PENDING,
+        )
+        .returning(jobs.c.id)
+    )
+    with db.connection(conn) as c:
+        if c.execute(stmt).first() is not None:
+            return True
+        c.execute(
+            sa.update(jobs)
+            .where(
+                _same_object(jobs, account, kind, object_id),
+                jobs.c.state == JobState.PENDING,
+                jobs.c.run_after > when,
+            )
+            .values(run_after=when, updated_at=now)
+        )
+    return False
+
+
+# --- claim and lease -----------------------------------------------------------------
+
+
+def claim(
+    engine: sa.Engine,
+    *,
+    worker_id: str,
+    lease_seconds: float,
+    limit: int = 1,
+    now: datetime | None = None,
+) -> list[Job]:
+    """Lease up to ``limit`` jobs that are due (or whose lease ran out) to ``worker_id``."""
+    if limit < 1:
+        return []
+    if lease_seconds <= 0:
+        raise ValueError(f"claim: lease_seconds must be positive, got {lease_seconds}")
+    now = db.utcnow() if now is None else now
+    other = jobs.alias("other")
+    busy = (
+        sa.select(other.c.id)
+        .where(
+            other.c.account == jobs.c.account,
+            other.c.kind == jobs.c.kind,
+            other.c.object_id == jobs.c.object_id,
+            other.c.id != jobs.c.id,
+            other.c.state == JobState.RUNNING,
+            other.c.lease_until > now,
+        )
+        .exists()
+    )
+    due = sa.or_(
+        sa.and_(jobs.c.state == JobState.PENDING, jobs.c.run_after <= now),
+        sa.and_(jobs.c.state == JobState.RUNNING, jobs.c.lease_until <= now),
+    )
+    # A few spare rows: two due jobs of one object yield only one claim.
+    stmt = (
+        sa.select(jobs.c.id, jobs.c.account, jobs.c.kind, jobs.c.object_id)
+        .where(due, ~busy)
+        .order_by(jobs.c.run_after, jobs.c.id)
+        .limit(limit * 2 + 8)
+    )
+    with db.write_transaction(engine) as conn:
+        if db.is_postgres(conn):
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(CLAIM_LOCK_KEY)))
+            stmt = stmt.with_for_update(skip_locked=True, of=jobs)
+        chosen: list[int] = []
+        seen: set[tuple[str, str, str]] = set()
+        for job_id, account, kind, object_id in conn.execute(stmt):
+            if (account, kind, object_id) in seen:
+                continue
+            seen.add((account, kind, object_id))
+            chosen.append(job_id)
+            if len(chosen) == limit:
+                break
+        if not chosen:
+            return []
+        conn.execute(
+            sa.update(jobs)
+            .where(jobs.c.id.in_(chosen))
+            .values(
+                state=JobState.RUNNING,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                leased_by=worker_id,
+                claimed_at=now,
+                attempts=jobs.c.attempts + 1,
+                updated_at=now,
+            )
+        )
+        rows = conn.execute(sa.select(jobs).where(jobs.c.id.in_(chosen)).order_by(jobs.c.id))
+        claimed = {job.id: job for job in map(_job, rows)}
+    return [claimed[job_id] for job_id in chosen]
+
+
+def _leased(job: Job, worker_id: str) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        jobs.c.id == job.id,
+        jobs.c.state == JobState.RUNNING,
+        jobs.c.leased_by == worker_id,
+        jobs.c.attempts == job.attempts,
+    )
+
+
+def extend_lease(engine: sa.Engine, job_id: int, worker_id: str, lease_seconds: float) -> bool:
+    """Push the lease of a running job forward; False when ``worker_id`` no longer holds it."""
+    now = db.utcnow()
+    stmt = (
+        sa.update(jobs)
+        .where(
+            jobs.c.id == job_id,
+            jobs.c.state == JobState.RUNNING,
+            jobs.c.leased_by == worker_id,
+        )
+        .values(lease_until=now + timedelta(seconds=lease_seconds), updated_at=now)
+    )
+    with db.write_transaction(engine) as conn:
+        return conn.execute(stmt).rowcount == 1
+
+
+# --- finishing a run -----------------------------------------------------------------
+
+
+def _record_attempt(
+    conn: sa.Connection,
+    job: Job,
+    now: datetime,
+    outcome: Outcome,
+    error: BaseException | None = None,
+) -> None:
+    conn.execute(
+        sa.insert(attempts).values(
+            job_id=job.id,
+            started_at=job.claimed_at or now,
+            finished_at=now,
+            outcome=outcome,
+            error_class=None if error is None else type(error).__name__,
+            error_message=None if error is None else _cap(str(error)),
+        )
+    )
+
+
+def _finish(
+    engine: sa.Engine,
+    job: Job,
+    worker_id: str,
+    outcome: Outcome,
+    values: dict[str, Any],
+    error: BaseException | None = None,
+) -> bool:
+    now = db.utcnow()
+    with db.write_transaction(engine) as conn:
+        stmt = sa.update(jobs).where(_leased(job, worker_id))
+        stmt = stmt.values(lease_until=None, updated_at=now, **values)
+        if conn.execute(stmt).rowcount != 1:
+            return False
+        _record_attempt(conn, job, now, outcome, error)
+    return True
+
+
+def complete(engine: sa.Engine, job: Job, worker_id: str) -> bool:
+    """Mark a leased job done; False (and nothing written) when the lease was lost."""
+    return _finish(engine, job, worker_id, Outcome.DONE, {"state": JobState.DONE})
+
+
+def park(engine: sa.Engine, job: Job, worker_id: str, *, error: BaseException) -> bool:
+    """Park a leased job with ``last_error`` for a person; False if the lease was lost."""
+    values = {"state": JobState.PARKED, "last_error": error_text(error)}
+    return _finish(engine, job, worker_id, Outcome.PARKED, values, error)
+
+
+def skip(engine: sa.Engine, job: Job, worker_id: str, *, rule: str) -> bool:
+    """Record that a named rule skipped a leased job; False if the lease was lost."""
+    values = {"state": JobState.SKIPPED, "skip_rule": rule}
+    return _finish(engine, job, worker_id, Outcome.SKIPPED, values)
+
+
+def retry_later(
+    engine: sa.Engine,
+    job: Job,
+    worker_id: str,
+    *,
+    error: BaseException,
+    delay_seconds: float,
+) -> bool:
+    """Send a leased job back to pending after ``delay_seconds``; False if the lease was lost.
+
+    If the object got a new pending job meanwhile, the two merge: the pending job keeps
+    the earlier ``run_after`` and this job's attempts, and this row is dropped.
+    """
+    now = db.utcnow()
+    with db.write_transaction(engine) as conn:
+        row = _lock(conn, sa.select(jobs).where(_leased(job, worker_id)))
+        if row is None:
+            return False
+        _record_attempt(conn, job, now, Outcome.RETRY, error)
+        _to_pending(
+            conn,
+            row,
+            now=now,
+            run_after=now + timedelta(seconds=max(0.0, delay_seconds)),
+            attempt_count=job.attempts,
+            last_error=error_text(error),
+        )
+    return True
+
+
+def _lock(conn: sa.Connection, stmt: sa.Select[Any]) -> sa.Row[Any] | None:
+    if db.is_postgres(conn):
+        stmt = stmt.with_for_update()
+    return conn.execute(stmt).first()
+
+
+def _to_pending(
+    conn: sa.Connection,
+    row: sa.Row[Any],
+    *,
+    now: datetime,
+    run_after: datetime,
+    attempt_count: int,
+    last_error: str | None,
+) -> None:
+    """Make ``row`` the object's pending job, or fold it into the pending job it has."""
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                sa.update(jobs)
+                .where(jobs.c.id == row.id)
+                .values(
+                    state=JobState.PENDING,
+                    run_after=run_after,
+                    attempts=attempt_count,
+                    last_error=last_error,
+                    lease_until=None,
+                    leased_by=None,
+                    skip_rule=None,
+                    updated_at=now,
+                )
+            )
+        return
+    except sa.exc.IntegrityError:
+        pass  # the object has a pending job already: merge into it
+    pending = _lock(
+        conn,
+        sa.select(jobs).where(
+            _same_object(jobs, row.account, row.kind, row.object_id),
+            jobs.c.state == JobState.PENDING,
+        ),
+    )
+    if pending is None:  # pragma: no cover - the unique index said it exists
+        raise RuntimeError(f"job {row.id}: conflicting pending job vanished")
+    conn.execute(sa.update(attempts).where(attempts.c.job_id == row.id).values(job_id=pending.id))
+    conn.execute(
+        sa.update(jobs)
+        .where(jobs.c.id == pending.id)
+        .values(
+            run_after=min(pending.run_after, run_after),
+            attempts=max(pending.attempts, attempt_count),
+            last_error=last_error if last_error is not None else pending.last_error,
+            updated_at=now,
+        )
+    )
+    conn.execute(sa.delete(jobs).where(jobs.c.id == row.id))
+
+
+def backoff_delay(
+    attempts: int,
+    *,
+    base: float = 2.0,
+    cap: float = 600.0,
+    jitter: Callable[[float], float] | None = None,
+) -> float:
+    """Seconds to wait after ``attempts`` failed runs: ``base * 2**(attempts-1)``, capped, jittered.
+
+    ``jitter`` maps the capped delay to the one used; it defaults to :func:`half_jitter`
+    and tests pin it (e.g. ``jitter=lambda d: d``).
+    """
+    if attempts < 0:
+        raise ValueError(f"backoff_delay: attempts must be >= 0, got {attempts}")
+    exponent = min(max(attempts - 1, 0), 62)
+    delay = min(cap, base * 2.0**exponent)
+    return (half_jitter if jitter is None else jitter)(delay)
+
+
+def half_jitter(delay: float) -> float:
+    """A delay between half of ``delay`` and all of it."""
+    return delay / 2 + random.uniform(0, delay / 2)
+
+
+def full_jitter(delay: float) -> float:
+    """A delay between zero and ``delay``."""
+    return random.uniform(0, delay)
+
+
+# --- operators -----------------------------------------------------------------------
+
+
+def requeue(engine: sa.Engine, *, job_id: int | None = None, account: str | None = None) -> int:
+    """Send parked jobs back to pending, due now; returns how many.
+
+    With ``job_id``, that one job (parked or skipped); otherwise every parked job, of
+    one ``account`` when given. A requeued job starts its attempts afresh and merges
+    into the object's pending job if it has one.
+    """
+    now = db.utcnow()
+    states: Iterable[str] = (JobState.PARKED,)
+    stmt = sa.select(jobs)
+    if job_id is not None:
+        states = (JobState.PARKED, JobState.SKIPPED)
+        stmt = stmt.where(jobs.c.id == job_id)
+    if account is not None:
+        stmt = stmt.where(jobs.c.account == account)
+    stmt = stmt.where(jobs.c.state.in_(list(states))).order_by(jobs.c.id)
+    with db.write_transaction(engine) as conn:
+        if db.is_postgres(conn):
+            stmt = stmt.with_for_update(skip_locked=True)
+        rows = conn.execute(stmt).all()
+        for row in rows:
+            _to_pending(
+                conn, row, now=now, run_after=now, attempt_count=0, last_error=row.last_error
+            )
+    return len(rows)
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def get_job(engine: sa.Engine | sa.Connection, job_id: int) -> Job | None:
+    """One job by id, or None."""
+    with db.connection(engine) as conn:
+        row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).first()
+    return None if row is None else _job(row)
+
+
+def job_attempts(engine: sa.Engine | sa.Connection, job_id: int) -> list[Attempt]:
+    """The attempts of one job, oldest first."""
+    stmt = sa.select(attempts).where(attempts.c.job_id == job_id).order_by(attempts.c.id)
+    with db.connection(engine) as conn:
+        return [
+            Attempt(**{**row._mapping, "outcome": Outcome(row.outcome)})
+            for row in conn.execute(stmt)
+        ]
+
+
+def list_jobs(
+    engine: sa.Engine | sa.Connection,
+    *,
+    state: JobState | str | None = None,
+    limit: int = 100,
+    account: str | None = None,
+    kind: str | None = None,
+    offset: int = 0,
+) -> list[Job]:
+    """Jobs, most recently changed first, optionally of one state, account and kind."""
+    stmt = sa.select(jobs)
+    if state is not None:
+        stmt = stmt.where(jobs.c.state == JobState(state))
+    if account is not None:
+        stmt = stmt.where(jobs.c.account == account)
+    if kind is not None:
+        stmt = stmt.where(jobs.c.kind == kind)
+    stmt = stmt.order_by(jobs.c.updated_at.desc(), jobs.c.id.desc()).limit(limit).offset(offset)
+    with db.connection(engine) as conn:
+        return [_job(row) for row in conn.execute(stmt)]
+
+
+def counts(engine: sa.Engine | sa.Connection) -> dict[tuple[str, str], int]:
+    """Jobs per (kind, state); only pairs that occur."""
+    stmt = sa.select(jobs.c.kind, jobs.c.state, sa.func.count()).group_by(jobs.c.kind, jobs.c.state)
+    with db.connection(engine) as conn:
+        return {(kind, state): n for kind, state, n in conn.execute(stmt)}
+
+
+def pending_count(engine: sa.Engine | sa.Connection) -> int:
+    """Jobs waiting to run (due or not)."""
+    stmt = sa.select(sa.func.count()).where(jobs.c.state == JobState.PENDING)
+    with db.connection(engine) as conn:
+        return int(conn.execute(stmt).scalar_one())
+
+
+def is_idle(engine: sa.Engine | sa.Connection) -> bool:
+    """True when no job is pending or running."""
+    stmt = sa.select(jobs.c.id).where(jobs.c.state.in_([JobState.PENDING, JobState.RUNNING]))
+    with db.connection(engine) as conn:
+        return conn.execute(stmt.limit(1)).first() is None

@@ -1,0 +1,136 @@
+"""The store's tables: ids, states, cursors, error texts and hashes, never business data.
+
+No column holds an amount, a name, an email or a payload (PRODUCT.md principle 3);
+``tests/unit/store/test_tables.py`` keeps it that way.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A UTC instant: stored naive in UTC on both backends, read back timezone-aware."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given to the store; pass an aware UTC time")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # SQLite returns raw text from some expressions
+            value = datetime.fromisoformat(value)
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+#: Row ids: 64-bit on PostgreSQL, SQLite's rowid alias on SQLite.
+RowId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+#: Longest error text kept in ``jobs.last_error`` and ``attempts.error_message``.
+ERROR_TEXT_LIMIT = 2000
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+inbox = sa.Table(
+    "inbox",
+    metadata,
+    sa.Column("id", RowId, primary_key=True, autoincrement=True),
+    sa.Column("account", sa.String(255), nullable=False),
+    sa.Column("event_id", sa.String(255), nullable=False),
+    sa.Column("event_type", sa.String(255), nullable=False),
+    sa.Column("object_type", sa.String(255), nullable=False),
+    sa.Column("object_id", sa.String(255), nullable=False),
+    sa.Column("received_at", UTCDateTime(), nullable=False),
+    sa.Column("handled_at", UTCDateTime(), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.UniqueConstraint("account", "event_id"),
+    sa.Index(None, "account", "object_id"),
+    sa.Index(None, "status"),
+)
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", RowId, primary_key=True, autoincrement=True),
+    sa.Column("account", sa.String(255), nullable=False),
+    sa.Column("kind", sa.String(64), nullable=False),
+    sa.Column("object_id", sa.String(255), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("run_after", UTCDateTime(), nullable=False),
+    sa.Column("lease_until", UTCDateTime(), nullable=True),
+    sa.Column("leased_by", sa.String(255), nullable=True),
+    sa.Column("claimed_at", UTCDateTime(), nullable=True),
+    sa.Column("last_error", sa.Text(), nullable=True),
+    sa.Column("skip_rule", sa.String(255), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "state", "run_after"),
+    sa.Index(None, "account", "kind", "object_id"),
+)
+
+#: Coalescing: at most one pending job per object, on both backends (a partial index).
+jobs_one_pending = sa.Index(
+    "uq_jobs_pending_object",
+    jobs.c.account,
+    jobs.c.kind,
+    jobs.c.object_id,
+    unique=True,
+    postgresql_where=jobs.c.state == "pending",
+    sqlite_where=jobs.c.state == "pending",
+)
+
+attempts = sa.Table(
+    "attempts",
+    metadata,
+    sa.Column("id", RowId, primary_key=True, autoincrement=True),
+    sa.Column(
+        "job_id", RowId, sa.ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("started_at", UTCDateTime(), nullable=False),
+    sa.Column("finished_at", UTCDateTime(), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("error_class", sa.String(255), nullable=True),
+    sa.Column("error_message", sa.Text(), nullable=True),
+)
+
+links = sa.Table(
+    "links",
+    metadata,
+    sa.Column("account", sa.String(255), primary_key=True),
+    sa.Column("stripe_id", sa.String(255), primary_key=True),
+    sa.Column("role", sa.String(64), primary_key=True),
+    sa.Column("record_type", sa.String(64), nullable=False),
+    sa.Column("internal_id", sa.String(64), nullable=False),
+    sa.Column("external_id", sa.String(255), nullable=True),
+    sa.Column("body_hash", sa.String(64), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "record_type", "internal_id"),
+)
+
+cursors = sa.Table(
+    "cursors",
+    metadata,
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("value", sa.Text(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from stripe_netsuite.store import cursors, db, tables
+
+
+def test_plain_postgresql_urls_use_psycopg() -> None:
+    for url in ("postgresql://u@h/d", "postgres://u@h/d", "postgresql+psycopg://u@h/d"):
+        engine = db.make_engine(url)
+        assert engine.url.drivername == "postgresql+psycopg"
+        assert engine.url.database == "d"
+        engine.dispose()
+
+
+@pytest.mark.parametrize("url", ["", "sns.db", "mysql://u@h/d"])
+def test_bad_urls_are_refused_by_name(url: str) -> None:
+    with pytest.raises(ValueError, match="database URL"):
+        db.make_engine(url)
+
+
+def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(sqlite_url: str) -> None:
+    engine = db.make_engine(sqlite_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_migrate_twice_is_a_no_op(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    assert db.current_revision(engine) is None
+    db.migrate(engine)
+    revision = db.current_revision(engine)
+    assert revision is not None
+    cursors.put(engine, "stripe.events", "evt_1")
+    names = set(sa.inspect(engine).get_table_names())
+    db.migrate(engine)
+    assert db.current_revision(engine) == revision
+    assert set(sa.inspect(engine).get_table_names()) == names
+    assert {"inbox", "jobs", "attempts", "links", "cursors", "alembic_version"} <= names
+    assert cursors.get(engine, "stripe.events") == "evt_1"
+    engine.dispose()
+
+
+def test_migrations_build_exactly_the_declared_tables(engine: sa.Engine) -> None:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, tables.metadata) == []
+
+
+def test_two_processes_migrating_at_once_both_succeed(database_url: str) -> None:
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        engine = db.make_engine(database_url)
+        try:
+            db.migrate(engine)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    engine = db.make_engine(database_url)
+    assert db.current_revision(engine) is not None
+    engine.dispose()
+
+
+def test_utcnow_is_aware_utc() -> None:
+    now = db.utcnow()
+    assert now.tzinfo is not None
+    assert now.utcoffset() == timedelta(0)
+
+
+def test_times_round_trip_as_aware_utc(engine: sa.Engine) -> None:
+    cursors.put(engine, "c", "v")
+    with engine.connect() as conn:
+        stored = conn.execute(sa.select(tables.cursors.c.updated_at)).scalar_one()
+    assert stored.tzinfo is UTC
+    assert abs(db.utcnow() - stored) < timedelta(minutes=5)
+
+
+def test_other_offsets_are_stored_as_the_same_instant(engine: sa.Engine) -> None:
+    plus_two = timezone(timedelta(hours=2))
+    instant = datetime(2026, 1, 1, 14, 0, tzinfo=plus_two)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(tables.cursors).values(name="x", value="y", updated_at=instant))
+        stored = conn.execute(sa.select(tables.cursors.c.updated_at)).scalar_one()
+    assert stored == datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def test_naive_times_are_refused(engine: sa.Engine) -> None:
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"):
+        with engine.begin() as conn:
+            conn.execute(
+                sa.insert(tables.cursors).values(
+                    name="x", value="y", updated_at=datetime(2026, 1, 1)
+                )
+            )

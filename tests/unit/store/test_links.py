@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+import pytest
+import sqlalchemy as sa
+
+from stripe_netsuite.store import links
+
+
+def _put(engine: sa.Engine, **overrides: str | None) -> None:
+    values: dict[str, str | None] = {
+        "account": "acct_1",
+        "stripe_id": "in_1",
+        "role": "invoice",
+        "record_type": "invoice",
+        "internal_id": "101",
+        "external_id": "acct_1:in_1",
+        "body_hash": "a" * 64,
+    }
+    values.update(overrides)
+    links.put(engine, **values)  # type: ignore[arg-type]
+
+
+def test_missing_link_is_none(engine: sa.Engine) -> None:
+    assert links.get(engine, account="acct_1", stripe_id="in_1", role="invoice") is None
+
+
+def test_put_is_an_upsert_that_keeps_created_at(engine: sa.Engine) -> None:
+    _put(engine)
+    first = links.get(engine, account="acct_1", stripe_id="in_1", role="invoice")
+    assert first is not None
+    assert (first.record_type, first.internal_id, first.body_hash) == ("invoice", "101", "a" * 64)
+    _put(engine, body_hash="b" * 64, internal_id="102")
+    second = links.get(engine, account="acct_1", stripe_id="in_1", role="invoice")
+    assert second is not None
+    assert (second.internal_id, second.body_hash) == ("102", "b" * 64)
+    assert second.created_at == first.created_at
+    assert second.updated_at >= first.updated_at
+    assert len(links.all_links(engine)) == 1
+
+
+def test_roles_and_accounts_are_separate_links(engine: sa.Engine) -> None:
+    _put(engine)
+    _put(engine, role="credit_memo", record_type="creditmemo", internal_id="7")
+    _put(engine, account="acct_2", internal_id="555")
+    assert [(x.account, x.role) for x in links.all_links(engine)] == [
+        ("acct_1", "credit_memo"),
+        ("acct_1", "invoice"),
+        ("acct_2", "invoice"),
+    ]
+    assert [x.internal_id for x in links.all_links(engine, "acct_2")] == ["555"]
+
+
+def test_get_works_inside_a_callers_transaction(engine: sa.Engine) -> None:
+    _put(engine)
+    with engine.begin() as conn:
+        link = links.get(conn, account="acct_1", stripe_id="in_1", role="invoice")
+    assert link is not None and link.internal_id == "101"
+
+
+def test_by_internal_id(engine: sa.Engine) -> None:
+    _put(engine, stripe_id="cus_1", role="customer", record_type="customer", internal_id="9")
+    found = links.by_internal_id(engine, record_type="customer", internal_id="9")
+    assert found is not None and found.stripe_id == "cus_1"
+    assert links.by_internal_id(engine, record_type="invoice", internal_id="9") is None
+    assert (
+        links.by_internal_id(engine, record_type="customer", internal_id="9", account="x") is None
+    )
+
+
+def test_delete(engine: sa.Engine) -> None:
+    _put(engine)
+    assert links.delete(engine, account="acct_1", stripe_id="in_1", role="invoice") is True
+    assert links.delete(engine, account="acct_1", stripe_id="in_1", role="invoice") is False
+    assert links.all_links(engine) == []
+
+
+def test_empty_ids_are_refused(engine: sa.Engine) -> None:
+    with pytest.raises(ValueError, match="internal_id is empty"):
+        _put(engine, internal_id="")
+
+
+class Status(StrEnum):
+    OPEN = "open"
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ({"a": 1, "b": 2}, {"b": 2, "a": 1}),
+        ({"amount": Decimal("1.10")}, {"amount": Decimal("1.1")}),
+        ({"amount": Decimal("100")}, {"amount": Decimal("1E+2")}),
+        ({"amount": Decimal("1.00")}, {"amount": 1}),
+        ({"rate": 1.5}, {"rate": Decimal("1.50")}),
+        ({"x": Decimal("-0.00")}, {"x": 0}),
+        ({"d": date(2026, 1, 2)}, {"d": "2026-01-02"}),
+        ({"s": Status.OPEN}, {"s": "open"}),
+        ({"items": ({"q": 1},)}, {"items": [{"q": Decimal("1.0")}]}),
+    ],
+)
+def test_equal_bodies_hash_the_same(left: dict[str, object], right: dict[str, object]) -> None:
+    assert links.body_hash(left) == links.body_hash(right)
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ({"amount": Decimal("1.10")}, {"amount": Decimal("1.11")}),
+        ({"amount": Decimal("0.1")}, {"amount": Decimal("0.10000000000000001")}),
+        ({"a": "1"}, {"a": 1}),
+        ({"a": None}, {}),
+        ({"a": True}, {"a": 1}),
+        ({"items": [1, 2]}, {"items": [2, 1]}),
+        ({"a": {"b": 1}}, {"a.b": 1}),
+    ],
+)
+def test_different_bodies_hash_differently(
+    left: dict[str, object], right: dict[str, object]
+) -> None:
+    assert links.body_hash(left) != links.body_hash(right)
+
+
+def test_hash_is_sha256_hex_of_canonical_json() -> None:
+    import hashlib
+
+    expected = hashlib.sha256(b'{"a":[1,"x",null],"b":1.1}').hexdigest()
+    assert links.body_hash({"b": Decimal("1.10"), "a": [1, "x", None]}) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"lines": [{"amount": object()}]}, r"body\.lines\[0\]\.amount is a object"),
+        ({"x": float("nan")}, r"body\.x is nan"),
+        ({"x": Decimal("Infinity")}, r"body\.x is Infinity"),
+        ({1: "a"}, "non-string key 1"),
+    ],
+)
+def test_unhashable_bodies_name_the_place(body: dict[object, object], message: str) -> None:
+    with pytest.raises((TypeError, ValueError), match=message):
+        links.body_hash(body)  # type: ignore[arg-type]
