@@ -328,9 +328,13 @@ class NetSuiteClient:
                 if "id" in row:
                     last_id = str(row["id"])
                 yield row
-            if not page.has_more or not page.items:
+            if not page.items:
                 return
             offset += len(page.items)
+            # At the cap NetSuite may say hasMore false while totalResults shows more.
+            more = page.has_more or (page.total_results or 0) > offset
+            if not more:
+                return
             if offset + limit > OFFSET_CAP:
                 if last_id is None:
                     raise ValueError(

@@ -80,3 +80,99 @@ def make_client(
 def body_of(request: httpx.Request) -> Any:
     """The JSON body of a recorded request."""
     return json.loads(request.content)
+
+
+@dataclass
+class FakeNetSuite:
+    """A tiny record store speaking the REST record API; routes on the path.
+
+    ``faults`` is consumed one per request: a status to answer with, or an exception
+    to raise (after the write when ``apply_then_fail`` lists that request number).
+    """
+
+    records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    requests: list[httpx.Request] = field(default_factory=list)
+    faults: list[int | Exception | None] = field(default_factory=list)
+    apply_then_fail: set[int] = field(default_factory=set)
+    next_id: int = 100
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        number = len(self.requests)
+        fault = self.faults.pop(0) if self.faults else None
+        if isinstance(fault, int):
+            return ns_error(fault, "CONCURRENCY_LIMIT_EXCEEDED" if fault == 429 else "X", "fault")
+        if isinstance(fault, Exception) and number not in self.apply_then_fail:
+            raise fault
+        response = self.route(request)
+        if isinstance(fault, Exception):
+            raise fault
+        return response
+
+    def find(self, record_type: str, key: str) -> tuple[str, dict[str, Any]] | None:
+        table = self.records.get(record_type, {})
+        if key.startswith("eid:"):
+            for rid, rec in table.items():
+                if rec.get("externalId") == key[4:]:
+                    return rid, rec
+            return None
+        return (key, table[key]) if key in table else None
+
+    def location(self, record_type: str, rid: str) -> dict[str, str]:
+        return {"Location": f"{BASE}/services/rest/record/v1/{record_type}/{rid}"}
+
+    def route(self, request: httpx.Request) -> httpx.Response:
+        parts = request.url.path.split("/")[5:]  # after /services/rest/record/v1
+        method = request.method
+        if len(parts) == 1 and method == "POST":
+            body = body_of(request)
+            eid = body.get("externalId")
+            if eid and self.find(parts[0], f"eid:{eid}"):
+                return ns_error(400, "USER_ERROR", "This entity already exists.")
+            self.next_id += 1
+            rid = str(self.next_id)
+            self.records.setdefault(parts[0], {})[rid] = {"id": rid, **body}
+            return httpx.Response(204, headers=self.location(parts[0], rid))
+        if len(parts) == 1 and method == "GET":
+            items = [{"id": rid} for rid in self.records.get(parts[0], {})]
+            limit = int(request.url.params.get("limit", "1000"))
+            offset = int(request.url.params.get("offset", "0"))
+            page = items[offset : offset + limit]
+            return httpx.Response(
+                200,
+                json={
+                    "items": page,
+                    "count": len(page),
+                    "offset": offset,
+                    "hasMore": offset + limit < len(items),
+                    "totalResults": len(items),
+                },
+            )
+        record_type, key = parts[0], parts[1]
+        found = self.find(record_type, key)
+        if method == "PUT":
+            body = body_of(request)
+            if found is None:
+                self.next_id += 1
+                rid = str(self.next_id)
+                self.records.setdefault(record_type, {})[rid] = {
+                    "id": rid,
+                    "externalId": key[4:],
+                    **body,
+                }
+            else:
+                rid = found[0]
+                found[1].update(body)
+            return httpx.Response(204, headers=self.location(record_type, rid))
+        if found is None:
+            return ns_error(404, "NONEXISTENT_ID", "Record does not exist.")
+        rid, record = found
+        if method == "GET":
+            return httpx.Response(200, json=record)
+        if method == "PATCH":
+            record.update(body_of(request))
+            return httpx.Response(204, headers=self.location(record_type, rid))
+        if method == "DELETE":
+            del self.records[record_type][rid]
+            return httpx.Response(204)
+        return httpx.Response(405)
