@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from stripe_netsuite.engine.runtime import Runtime
+from stripe_netsuite.sandbox import books
 from stripe_netsuite.sandbox import business as business_module
 from stripe_netsuite.sandbox.netsuite import chart
 from stripe_netsuite.sandbox.netsuite.app import SandboxConfig
@@ -253,8 +254,8 @@ class Accounting:
 
 def account_for(stack: Stack) -> Accounting:
     """Classify every Stripe object: synced, skipped by a named rule, parked, or missing."""
-    stripe_objects = _get(stack.stripe.base_url + "/__sandbox/objects", stack.api_key)
-    netsuite_records = _get(stack.netsuite.base_url + "/__sandbox/records", None)
+    stripe_objects = books.stripe_objects(stack.stripe.base_url, stack.api_key)
+    netsuite_records = books.netsuite_records(stack.netsuite.base_url)
     jobs: dict[str, queue.Job] = {}
     for job in sorted(queue.list_jobs(stack.engine, limit=1_000_000), key=lambda j: j.id):
         jobs[job.object_id] = job
@@ -314,20 +315,12 @@ def render(accounting: Accounting) -> str:
 def write_export(stack: Stack, directory: Path) -> None:
     """Write ``stripe.json`` and ``netsuite.json`` (every object / record, by type)."""
     directory.mkdir(parents=True, exist_ok=True)
-    stripe_objects = _get(stack.stripe.base_url + "/__sandbox/objects", stack.api_key)
-    netsuite_records = _get(stack.netsuite.base_url + "/__sandbox/records", None)
+    stripe_objects = books.stripe_objects(stack.stripe.base_url, stack.api_key)
+    netsuite_records = books.netsuite_records(stack.netsuite.base_url)
     (directory / "stripe.json").write_text(json.dumps(stripe_objects, indent=2), encoding="utf-8")
     (directory / "netsuite.json").write_text(
         json.dumps(netsuite_records, indent=2), encoding="utf-8"
     )
-
-
-def _get(url: str, api_key: str | None) -> dict[str, list[Any]]:
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-    response = httpx.get(url, headers=headers, timeout=60)
-    response.raise_for_status()
-    data: dict[str, list[Any]] = response.json()
-    return data
 
 
 def run(
