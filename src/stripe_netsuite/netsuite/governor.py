@@ -19,6 +19,8 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
+from stripe_netsuite.netsuite import errors
+
 log = logging.getLogger(__name__)
 
 
@@ -171,9 +173,10 @@ class PostgresGovernor:
 
     async def aclose(self) -> None:
         """Close the connection (which frees any lock still held)."""
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.close()
 
     async def __aenter__(self) -> PostgresGovernor:
         return self
@@ -188,9 +191,10 @@ class PostgresGovernor:
             self._connecting = asyncio.Lock()
         async with self._connecting:
             if self._conn is None or self._conn.closed:
+                # Slots still marked held here stay so until their holders release them,
+                # even after a reconnect: advisory locks are re-entrant within a session,
+                # so handing one out twice would go unnoticed by the server.
                 self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
-                # Locks held on a connection that broke are gone on the server too.
-                self._free = set(range(self.limit))
             return self._conn
 
     async def _try(self, number: int) -> bool:
@@ -208,7 +212,15 @@ class PostgresGovernor:
                 if number not in self._free:
                     continue
                 self._free.discard(number)
-                if await self._try(number):
+                try:
+                    taken = await self._try(number)
+                except Exception as exc:
+                    self._free.add(number)
+                    await self.aclose()
+                    raise errors.retriable(
+                        "the concurrency governor cannot reach PostgreSQL", detail=str(exc)
+                    ) from exc
+                if taken:
                     return number
                 self._free.add(number)
             self._released.clear()
@@ -218,10 +230,12 @@ class PostgresGovernor:
                 )
 
     async def _release(self, number: int) -> None:
+        conn = self._conn
         try:
-            conn = await self._connection()
-            await conn.execute("SELECT pg_advisory_unlock(%s, %s)", (self.key, number))
-        except Exception:  # the lock went with the connection; nothing to give back
+            # A closed connection took its locks with it: nothing to give back.
+            if conn is not None and not conn.closed:
+                await conn.execute("SELECT pg_advisory_unlock(%s, %s)", (self.key, number))
+        except Exception:
             log.warning("governor slot release failed account=%s slot=%s", self.account_id, number)
         finally:
             self._free.add(number)
