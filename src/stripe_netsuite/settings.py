@@ -105,12 +105,17 @@ class GLAccounts(_Strict):
     """NetSuite internal ids of the GL accounts the flows post to."""
 
     undeposited_funds: str | None = None
+    #: The Stripe balance as a bank-type account: refunds and dispute withdrawals are paid
+    #: from it, and each payout's deposit clears it.
+    stripe_clearing: str | None = None
     receivables: str | None = None
     #: Bank account per currency (lower-case ISO code → internal id).
     bank: dict[str, str] = Field(default_factory=dict)
     stripe_fees: str | None = None
     dispute_fees: str | None = None
     suspense: str | None = None
+    #: Exchange differences between a payment's NetSuite amount and Stripe's settlement.
+    fx_differences: str | None = None
     #: Extra accounts per balance-transaction reporting category.
     reporting_categories: dict[str, str] = Field(default_factory=dict)
 
