@@ -68,6 +68,9 @@ class MappingContext:
     credit_memo_ids: Mapping[str, str] = field(default_factory=_empty)
     #: NetSuite sales order id, when an invoice or payment comes from an order.
     sales_order_id: str | None = None
+    #: Item for customer balance and billing credits (best posting to a customer-credit
+    #: liability account).
+    customer_balance_item_id: str | None = None
 
     @property
     def stripe_account_id(self) -> str:
@@ -106,6 +109,16 @@ class MappingContext:
     def subsidiary_ref(self) -> dict[str, str] | None:
         """A reference to the account's subsidiary (None when not OneWorld)."""
         return {"id": self.account.subsidiary} if self.account.subsidiary else None
+
+    def require_balance_item(self, stripe_id: str) -> str:
+        """The customer balance item; `MappingError` when none is configured."""
+        if not self.customer_balance_item_id:
+            raise exceptions.MappingError(
+                "customer balance or credits are used but no customer balance item is known",
+                stripe_id=stripe_id,
+                missing="customer_balance_item_id",
+            )
+        return self.customer_balance_item_id
 
     def lookup(self, table: str, stripe_id: str, *, owner: str) -> str:
         """The NetSuite id for *stripe_id* in one of the id maps; `MappingError` names the gap."""

@@ -24,6 +24,11 @@ ACCOUNT = "acct_1Test"
 #: Fields whose documented wire type differs from the schema browser's.
 #: undepFunds is listed as a select, but real payloads carry a boolean.
 WIRE_EXCEPTIONS = {("customerPayment", "undepFunds"): bool}
+#: Record types the dictionary lacks, checked against the type they share their fields with.
+RECORD_ALIASES = {
+    "serviceResaleItem": "serviceSaleItem",
+    "nonInventoryResaleItem": "nonInventorySaleItem",
+}
 CUSTOM_FIELD = re.compile(r"^cust(body|entity|col|item|record)_[a-z0-9_]+$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -105,6 +110,7 @@ def schema_problems(
     """
     _STRING_AMOUNTS[0] = amounts_as_strings
     records = dictionary()["records"]
+    record_type = RECORD_ALIASES.get(record_type, record_type)
     if record_type not in records:
         return [f"{record_type}: unknown record type"]
     spec = records[record_type]
