@@ -154,7 +154,9 @@ def enqueue(
         )
         .on_conflict_do_nothing(
             index_elements=["account", "kind", "object_id"],
-            index_where=jobs.c.state == JobState.PENDING,
+            # A literal, not a bound parameter: PostgreSQL must match it to the partial
+            # index when planning, and a prepared statement's parameter cannot be.
+            index_where=jobs.c.state == sa.literal_column(f"'{JobState.PENDING}'"),
         )
         .returning(jobs.c.id)
     )

@@ -334,3 +334,15 @@ def test_default_jitter_stays_within_half_and_whole() -> None:
 def test_backoff_refuses_negative_attempts() -> None:
     with pytest.raises(ValueError, match="attempts must be >= 0"):
         queue.backoff_delay(-1)
+
+
+def test_coalescing_survives_prepared_statements(engine: sa.Engine) -> None:
+    # PostgreSQL drivers prepare a statement after a few runs; the partial-index
+    # conflict target must still match then.
+    with engine.begin() as conn:
+        created = [
+            queue.enqueue(conn, account="acct_1", kind="invoice", object_id=f"in_{i % 3}")
+            for i in range(12)
+        ]
+    assert created == [True, True, True] + [False] * 9
+    assert queue.pending_count(engine) == 3
