@@ -127,6 +127,8 @@ class Items(_Strict):
     discount_item: str | None = None
     tax_item: str | None = None
     shipping_item: str | None = None
+    #: Item on the credit memo for customer balance applied to an invoice (and credit lines).
+    customer_balance_item: str | None = None
     #: Record type new items from prices are created as.
     price_item_type: Literal[
         "serviceSaleItem", "serviceResaleItem", "nonInventorySaleItem", "nonInventoryResaleItem"

@@ -67,10 +67,10 @@ class Runtime:
         ctx = self.contexts.get(account)
         if ctx is None:
             raise exceptions.NeedsAttention(f"account {account!r} is no longer configured")
-        flow = flows.REGISTRY.get(kind)
-        if flow is None or kind not in self.kinds(account):
+        entry = flows.REGISTRY.get(kind)
+        if entry is None or kind not in self.kinds(account):
             raise exceptions.Skip("flow_disabled", f"the {kind} flow is not enabled")
-        await flow(ctx, object_id)
+        await entry.flow(ctx, object_id)
 
     def worker(self, **overrides: Any) -> Worker:
         """A worker wired to this runtime's handler and the settings."""

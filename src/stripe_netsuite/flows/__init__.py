@@ -1,33 +1,19 @@
 """Flows: fetch fresh from Stripe, gate, ensure dependencies, map, upsert, link, write back.
 
-`REGISTRY` maps a job kind to the coroutine that syncs one object of that kind.
+Importing this package registers every flow with `registry`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from stripe_netsuite.flows import customer
+from stripe_netsuite.flows import customer, invoice, items
 from stripe_netsuite.flows.context import FlowContext
-from stripe_netsuite.settings import AccountConfig
+from stripe_netsuite.flows.registry import REGISTRY, Flow, enabled_kinds, ensure, register
 
-Flow = Callable[[FlowContext, str], Awaitable[None]]
+register("customer", flow=customer.sync, role="customer", switch="customers")
+register("price", flow=items.sync_price, role="item", switch="items")
+register("plan", flow=items.sync_plan, role="item", switch="items")
+register("product", flow=items.sync_product, role="item", switch="items")
+register("coupon", flow=items.sync_coupon, role="discount_item", switch="items")
+register("invoice", flow=invoice.sync, role="invoice", switch="invoices")
 
-REGISTRY: dict[str, Flow] = {
-    "customer": customer.sync,
-}
-
-#: Which account flow switch turns each kind on.
-SWITCHES: dict[str, str] = {
-    "customer": "customers",
-}
-
-
-def enabled_kinds(account: AccountConfig) -> frozenset[str]:
-    """The kinds whose flow is registered and switched on for *account*."""
-    return frozenset(
-        kind for kind in REGISTRY if getattr(account.flows, SWITCHES.get(kind, kind), False)
-    )
-
-
-__all__ = ["REGISTRY", "Flow", "FlowContext", "enabled_kinds"]
+__all__ = ["REGISTRY", "Flow", "FlowContext", "enabled_kinds", "ensure", "register"]

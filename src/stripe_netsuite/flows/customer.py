@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from stripe_netsuite import exceptions
 from stripe_netsuite.flows import posting
 from stripe_netsuite.flows.context import FlowContext
+from stripe_netsuite.flows.fetch import fetch_gated
 from stripe_netsuite.flows.references import currency_ids
 from stripe_netsuite.mapping import customer as customer_mapping
 from stripe_netsuite.mapping.context import MappingContext
-from stripe_netsuite.mapping.metadata import gate, linked_id
-from stripe_netsuite.stripe_api.client import as_dict, call
+from stripe_netsuite.mapping.metadata import linked_id
 
 ROLE = "customer"
 WRITE_BACK_KEY = "netsuite_customer_id"
@@ -17,27 +16,7 @@ WRITE_BACK_KEY = "netsuite_customer_id"
 
 async def sync(ctx: FlowContext, customer_id: str) -> None:
     """Fetch the customer fresh, then link, create or update its NetSuite customer."""
-    await ensure(ctx, customer_id)
-
-
-async def ensure(ctx: FlowContext, customer_id: str) -> str:
-    """The NetSuite internal id of the customer, syncing it first when needed.
-
-    Other flows call this before posting a transaction for the customer, so the order
-    in which Stripe's events arrive never matters.
-    """
-    customer = as_dict(
-        await call(
-            lambda: ctx.stripe.v1.customers.retrieve_async(customer_id), object_id=customer_id
-        )
-    )
-    if customer.get("deleted"):
-        raise exceptions.Skip("deleted_in_stripe", object_id=customer_id)
-    rule = gate(customer, ctx.account.options)
-    if rule:
-        raise exceptions.Skip(rule, object_id=customer_id)
-    metadata = customer.get("metadata") or {}
-
+    customer = await fetch_gated(ctx, "customers", customer_id)
     linked = linked_id(customer, ROLE)
     if linked and not await posting.is_own_record(
         ctx, stripe_id=customer_id, role=ROLE, internal_id=linked
@@ -46,8 +25,7 @@ async def ensure(ctx: FlowContext, customer_id: str) -> str:
         await posting.link_existing(
             ctx, stripe_id=customer_id, role=ROLE, record_type="customer", internal_id=linked
         )
-        return linked
-
+        return
     mctx = MappingContext(account=ctx.account, currency_ids=await currency_ids(ctx))
     record = customer_mapping.map_customer(customer, mctx)
     internal_id = await posting.post(
@@ -60,8 +38,7 @@ async def ensure(ctx: FlowContext, customer_id: str) -> str:
         ctx,
         resource="customers",
         object_id=customer_id,
-        metadata=metadata,
+        metadata=customer.get("metadata") or {},
         key=WRITE_BACK_KEY,
         internal_id=internal_id,
     )
-    return internal_id

@@ -1,0 +1,77 @@
+"""Which flow syncs which kind of object, and `ensure`: a dependency's NetSuite id.
+
+A flow *ensures* what its records reference (the customer before the invoice, items
+before lines, payments before the deposit) through the same idempotent path as the
+object's own job, so the order in which Stripe's events arrive never matters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from stripe_netsuite import exceptions
+from stripe_netsuite.flows.context import FlowContext
+from stripe_netsuite.settings import AccountConfig
+from stripe_netsuite.store import links
+
+Flow = Callable[[FlowContext, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of job: the flow that runs it and what it links."""
+
+    flow: Flow
+    #: The link role of the object's main NetSuite record.
+    role: str
+    #: The account flow switch (``[accounts.x.flows]``) that turns it on.
+    switch: str
+
+
+REGISTRY: dict[str, Kind] = {}
+
+
+def register(name: str, *, flow: Flow, role: str, switch: str) -> None:
+    """Make *flow* the one that syncs objects of kind *name*."""
+    REGISTRY[name] = Kind(flow=flow, role=role, switch=switch)
+
+
+def enabled_kinds(account: AccountConfig) -> frozenset[str]:
+    """The kinds whose flow is registered and switched on for *account*."""
+    return frozenset(
+        name for name, kind in REGISTRY.items() if getattr(account.flows, kind.switch, False)
+    )
+
+
+async def ensure(ctx: FlowContext, kind: str, stripe_id: str) -> str:
+    """The NetSuite internal id of a dependency, syncing it first when it has none.
+
+    A dependency skipped by a rule skips its dependant too, under a rule that says so.
+    """
+    entry = REGISTRY[kind]
+    link = await asyncio.to_thread(
+        links.get, ctx.engine, account=ctx.name, stripe_id=stripe_id, role=entry.role
+    )
+    if link is not None:
+        return link.internal_id
+    try:
+        await entry.flow(ctx, stripe_id)
+    except exceptions.Skip as exc:
+        raise exceptions.Skip(f"{kind}_skipped:{exc.rule}", object_id=stripe_id) from exc
+    link = await asyncio.to_thread(
+        links.get, ctx.engine, account=ctx.name, stripe_id=stripe_id, role=entry.role
+    )
+    if link is None:
+        raise exceptions.NeedsAttention(f"{kind} {stripe_id} was synced but left no link")
+    return link.internal_id
+
+
+async def ensure_all(ctx: FlowContext, wanted: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """`ensure` each ``(kind, stripe_id)``; NetSuite ids by Stripe id."""
+    found: dict[str, str] = {}
+    for kind, stripe_id in wanted:
+        if stripe_id not in found:
+            found[stripe_id] = await ensure(ctx, kind, stripe_id)
+    return found
