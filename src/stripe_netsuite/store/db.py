@@ -47,6 +47,7 @@ def make_engine(url: str) -> sa.Engine:
     url = normalize_url(url)
     backend = sa.engine.make_url(url).get_backend_name()
     if backend == "sqlite":
+        _check_sqlite_path(url)
         engine = sa.create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT},
@@ -57,6 +58,19 @@ def make_engine(url: str) -> sa.Engine:
     if backend == "postgresql":
         return sa.create_engine(url, pool_pre_ping=True)
     raise ValueError(f"database URL {url!r}: backend {backend!r} is not supported")
+
+
+def _check_sqlite_path(url: str) -> None:
+    database = sa.engine.make_url(url).database
+    if not database or database == ":memory:" or "mode=memory" in url:
+        raise ValueError(
+            f"database URL {url!r}: an in-memory SQLite database is not supported "
+            "(every connection would see its own empty database); use a file, "
+            "e.g. sqlite:///stripe-netsuite.db"
+        )
+    folder = Path(database).expanduser().parent
+    if not folder.is_dir():
+        raise ValueError(f"database URL {url!r}: the folder {str(folder)!r} does not exist")
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -19,9 +20,19 @@ def test_plain_postgresql_urls_use_psycopg() -> None:
         engine.dispose()
 
 
-@pytest.mark.parametrize("url", ["", "sns.db", "mysql://u@h/d"])
-def test_bad_urls_are_refused_by_name(url: str) -> None:
-    with pytest.raises(ValueError, match="database URL"):
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("", "is not a SQLAlchemy URL"),
+        ("sns.db", "is not a SQLAlchemy URL"),
+        ("mysql://u@h/d", "backend 'mysql' is not supported"),
+        ("sqlite://", "in-memory SQLite"),
+        ("sqlite:///:memory:", "in-memory SQLite"),
+        ("sqlite:////nonexistent-folder/sns.db", "folder '/nonexistent-folder' does not exist"),
+    ],
+)
+def test_bad_urls_are_refused_by_name(url: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=f"database URL {re.escape(repr(url))}.*{problem}"):
         db.make_engine(url)
 
 
@@ -48,6 +59,19 @@ def test_migrate_twice_is_a_no_op(database_url: str) -> None:
     assert {"inbox", "jobs", "attempts", "links", "cursors", "alembic_version"} <= names
     assert cursors.get(engine, "stripe.events") == "evt_1"
     engine.dispose()
+
+
+def test_migrations_downgrade_and_upgrade_again(engine: sa.Engine) -> None:
+    from alembic import command
+
+    with engine.begin() as conn:
+        command.downgrade(db.alembic_config(conn), "base")
+    assert db.current_revision(engine) is None
+    assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
+    db.migrate(engine)
+    assert {"inbox", "jobs", "attempts", "links", "cursors"} <= set(
+        sa.inspect(engine).get_table_names()
+    )
 
 
 def test_migrations_build_exactly_the_declared_tables(engine: sa.Engine) -> None:
