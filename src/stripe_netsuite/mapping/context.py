@@ -71,6 +71,9 @@ class MappingContext:
     #: Item for customer balance and billing credits (best posting to a customer-credit
     #: liability account).
     customer_balance_item_id: str | None = None
+    #: Item for refund, dispute and credit lines that name no item of their own
+    #: (the account's generic service item when None).
+    refund_item_id: str | None = None
 
     @property
     def stripe_account_id(self) -> str:

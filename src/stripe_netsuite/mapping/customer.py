@@ -127,14 +127,22 @@ def address_book(customer: Mapping[str, Any]) -> list[dict[str, Any]]:
         return [{"defaultBilling": True, "defaultShipping": True, "addressBookAddress": billing}]
     if billing:
         lines.append(
-            {"defaultBilling": True, "defaultShipping": not shipping, "label": "Billing",
-             "addressBookAddress": billing}
-        )  # fmt: skip
+            {
+                "defaultBilling": True,
+                "defaultShipping": not shipping,
+                "label": "Billing",
+                "addressBookAddress": billing,
+            }
+        )
     if shipping:
         lines.append(
-            {"defaultBilling": not billing, "defaultShipping": True, "label": "Shipping",
-             "addressBookAddress": shipping}
-        )  # fmt: skip
+            {
+                "defaultBilling": not billing,
+                "defaultShipping": True,
+                "label": "Shipping",
+                "addressBookAddress": shipping,
+            }
+        )
     return lines
 
 
@@ -146,8 +154,13 @@ def _same_place(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 def _address(raw: Any, name: Any, phone: Any) -> dict[str, Any] | None:
     if not isinstance(raw, Mapping):
         return None
-    pairs = (("line1", "addr1"), ("line2", "addr2"), ("city", "city"),
-             ("state", "state"), ("postal_code", "zip"))  # fmt: skip
+    pairs = (
+        ("line1", "addr1"),
+        ("line2", "addr2"),
+        ("city", "city"),
+        ("state", "state"),
+        ("postal_code", "zip"),
+    )
     out: dict[str, Any] = {ns: _text(raw.get(st)) for st, ns in pairs if _text(raw.get(st))}
     if not out:
         return None

@@ -44,8 +44,13 @@ def map_invoice(invoice: Mapping[str, Any], ctx: MappingContext) -> NetSuiteReco
     """The NetSuite invoice for a finalized Stripe invoice."""
     sid = tx.stripe_id(invoice, "invoice", "in_")
     currency = tx.currency_of(invoice, sid)
-    body = tx.header(ctx, sid=sid, currency=currency, when=document_time(invoice),
-                     memo=_text(invoice.get("description")))  # fmt: skip
+    body = tx.header(
+        ctx,
+        sid=sid,
+        currency=currency,
+        when=document_time(invoice),
+        memo=_text(invoice.get("description")),
+    )
     if isinstance(invoice.get("due_date"), int):
         body["dueDate"] = records.tran_date(invoice["due_date"])
     if _text(invoice.get("number")):
@@ -64,8 +69,11 @@ def map_invoice(invoice: Mapping[str, Any], ctx: MappingContext) -> NetSuiteReco
 def document_time(invoice: Mapping[str, Any]) -> int:
     """The invoice's accounting date: ``effective_at``, else finalization, else creation."""
     transitions = invoice.get("status_transitions") or {}
-    for value in (invoice.get("effective_at"), transitions.get("finalized_at"),
-                  invoice.get("created")):  # fmt: skip
+    for value in (
+        invoice.get("effective_at"),
+        transitions.get("finalized_at"),
+        invoice.get("created"),
+    ):
         if isinstance(value, int):
             return value
     raise exceptions.MappingError("the invoice has no date", stripe_id=str(invoice.get("id")))
@@ -98,10 +106,17 @@ def map_balance_credit(invoice: Mapping[str, Any], ctx: MappingContext) -> NetSu
     if not ctx.invoice_id:
         raise exceptions.MappingError(
             "the NetSuite invoice is not known; post the invoice before its balance credit",
-            stripe_id=sid, missing="invoice_id",
-        )  # fmt: skip
-    body = tx.header(ctx, sid=sid, currency=currency, when=document_time(invoice),
-                     role_prefix=BALANCE_PREFIX, memo="customer balance applied")  # fmt: skip
+            stripe_id=sid,
+            missing="invoice_id",
+        )
+    body = tx.header(
+        ctx,
+        sid=sid,
+        currency=currency,
+        when=document_time(invoice),
+        role_prefix=BALANCE_PREFIX,
+        memo="customer balance applied",
+    )
     if ctx.account.gl.receivables:
         body["account"] = {"id": ctx.account.gl.receivables}
     item = ctx.require_balance_item(sid)
@@ -126,10 +141,12 @@ def invoice_lines(
             stripe_line.get("amount"), currency, where=f"line {stripe_line.get('id')}"
         )
         line = tx.item_line(
-            tx.line_item_id(stripe_line, ctx, owner=sid), value,
-            quantity=_quantity(stripe_line), description=_text(stripe_line.get("description")),
+            tx.line_item_id(stripe_line, ctx, owner=sid),
+            value,
+            quantity=_quantity(stripe_line),
+            description=_text(stripe_line.get("description")),
             period=stripe_line.get("period"),
-        )  # fmt: skip
+        )
         if tax_mode == "codes":
             _code_line_tax(line, stripe_line, ctx, currency=currency, sid=sid)
         lines.append({**line, **extra})
@@ -209,11 +226,16 @@ def _invoice_level_discounts(
             stripe_id=sid,
         )
     return [
-        _discount_line(tx.coupon_of(e.get("discount"), sources),
-                       tx.amount(e["amount"], currency, where="total_discount_amounts.amount"),
-                       ctx, sid, None, {})
+        _discount_line(
+            tx.coupon_of(e.get("discount"), sources),
+            tx.amount(e["amount"], currency, where="total_discount_amounts.amount"),
+            ctx,
+            sid,
+            None,
+            {},
+        )
         for e in entries
-    ]  # fmt: skip
+    ]
 
 
 def _shipping_lines(
@@ -230,8 +252,9 @@ def _shipping_lines(
         raise exceptions.MappingError(
             "the invoice has shipping but items.shipping_item is not set", stripe_id=sid
         )
-    line = tx.item_line(item, tx.amount(raw, currency, where="amount_shipping"),
-                        description="Shipping")  # fmt: skip
+    line = tx.item_line(
+        item, tx.amount(raw, currency, where="amount_shipping"), description="Shipping"
+    )
     if ctx.account.options.tax == "codes" and isinstance(cost, Mapping):
         _code_line_tax(line, cost, ctx, currency=currency, sid=sid)
     return [line]
@@ -255,8 +278,11 @@ def _tax_lines(
                 "the invoice carries tax but items.tax_item is not set", stripe_id=sid
             )
         text = f"Tax {tax.rate_id}" if tax.rate_id else "Tax"
-        lines.append(tx.item_line(item, tx.amount(tax.amount, currency, where="total_taxes"),
-                                  description=text))  # fmt: skip
+        lines.append(
+            tx.item_line(
+                item, tx.amount(tax.amount, currency, where="total_taxes"), description=text
+            )
+        )
     return lines
 
 
@@ -280,16 +306,25 @@ def _code_line_tax(
     if not code:
         raise exceptions.MappingError(
             f"no NetSuite tax code for Stripe tax rate {key or '(automatic tax)'}",
-            stripe_id=sid, missing=f"tax_code_ids[{key}]",
-        )  # fmt: skip
-    inclusive = sum((tx.amount(t.amount, currency, where="taxes") for t in found if t.inclusive),
-                    Decimal(0))  # fmt: skip
-    exclusive = sum((tx.amount(t.amount, currency, where="taxes") for t in found
-                     if not t.inclusive), Decimal(0))  # fmt: skip
+            stripe_id=sid,
+            missing=f"tax_code_ids[{key}]",
+        )
+    inclusive = sum(
+        (tx.amount(t.amount, currency, where="taxes") for t in found if t.inclusive), Decimal(0)
+    )
+    exclusive = sum(
+        (tx.amount(t.amount, currency, where="taxes") for t in found if not t.inclusive), Decimal(0)
+    )
     if inclusive:
         net = line["amount"] - inclusive
-        line.update(tx.item_line(line["item"]["id"], net, quantity=line["quantity"],
-                                 description=line.get("description")))  # fmt: skip
+        line.update(
+            tx.item_line(
+                line["item"]["id"],
+                net,
+                quantity=line["quantity"],
+                description=line.get("description"),
+            )
+        )
     line["taxCode"] = {"id": code}
     line["tax1Amt"] = inclusive + exclusive
 

@@ -173,8 +173,11 @@ def _display_name(price: Mapping[str, Any], product: Mapping[str, Any]) -> str:
         count = source.get("interval_count") or 1
         parts = []
         if interval:
-            parts.append(_ADVERBS.get(str(interval), str(interval)) if count == 1
-                         else f"every {count} {interval}s")  # fmt: skip
+            parts.append(
+                _ADVERBS.get(str(interval), str(interval))
+                if count == 1
+                else f"every {count} {interval}s"
+            )
         if price.get("currency"):
             parts.append(str(price["currency"]).upper())
         detail = ", ".join(parts)

@@ -162,9 +162,12 @@ def taxes(obj: Mapping[str, Any], new_key: str, old_key: str) -> list[Tax]:
     for entry in obj.get(new_key) or []:
         details = entry.get("tax_rate_details") or {}
         found.append(
-            Tax(int(entry["amount"]), entry.get("tax_behavior") == "inclusive",
-                id_of(details.get("tax_rate")))
-        )  # fmt: skip
+            Tax(
+                int(entry["amount"]),
+                entry.get("tax_behavior") == "inclusive",
+                id_of(details.get("tax_rate")),
+            )
+        )
     if not found:
         for entry in obj.get(old_key) or []:
             found.append(

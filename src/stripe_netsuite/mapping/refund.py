@@ -1,0 +1,186 @@
+"""Stripe refund → NetSuite credit memo (for invoiced charges) + customer refund.
+
+A refund of an invoiced charge reverses revenue with a credit memo, and a customer
+refund paid from the Stripe clearing account consumes that credit. A refund of a
+standalone payment is a customer refund applied to the payment itself. Each refund,
+partial or full, has its own records, so several refunds of one charge never collide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from stripe_netsuite import exceptions
+from stripe_netsuite.mapping import transaction as tx
+from stripe_netsuite.mapping.context import Dependency, MappingContext
+from stripe_netsuite.mapping.metadata import linked_id, linked_item, metadata_of
+from stripe_netsuite.mapping.records import NetSuiteRecord, sublist
+
+#: externalId prefix of the credit memo a refund makes.
+CREDIT_MEMO_PREFIX = "cm"
+
+
+def dependencies(refund: Mapping[str, Any]) -> list[Dependency]:
+    """The refunded charge (its payment, and through it the customer and invoice)."""
+    charge = tx.id_of(refund.get("charge"))
+    return [Dependency("charge", charge)] if charge else []
+
+
+def needs_credit_memo(refund: Mapping[str, Any], ctx: MappingContext) -> bool:
+    """Whether the refund gets a credit memo: its charge paid a NetSuite invoice.
+
+    A ``netsuite_credit_memo_id`` on the refund means the credit memo exists already.
+    """
+    return bool(ctx.invoice_id) and not linked_id(refund, "credit_memo")
+
+
+def map_refund_credit_memo(refund: Mapping[str, Any], ctx: MappingContext) -> NetSuiteRecord:
+    """The credit memo reversing the refunded amount (one line, the refund item)."""
+    sid = tx.stripe_id(refund, "refund", ("re_", "pyr_"))
+    currency = tx.currency_of(refund, sid)
+    return credit_memo(
+        ctx,
+        sid=sid,
+        currency=currency,
+        when=_when(refund, sid),
+        value=_amount(refund, sid),
+        text=f"Refund {sid}",
+        source=refund,
+        balance_transaction=refund.get("balance_transaction"),
+    )
+
+
+def map_customer_refund(refund: Mapping[str, Any], ctx: MappingContext) -> NetSuiteRecord:
+    """The customer refund, applied to the refund's credit memo or to the charge's payment."""
+    sid = tx.stripe_id(refund, "refund", ("re_", "pyr_"))
+    currency = tx.currency_of(refund, sid)
+    charge = tx.id_of(refund.get("charge"))
+    target = linked_id(refund, "credit_memo") or ctx.credit_memo_ids.get(sid)
+    if not target:
+        if needs_credit_memo(refund, ctx):
+            raise exceptions.MappingError(
+                "the refund's credit memo is not known; post it first",
+                stripe_id=sid,
+                missing=f"credit_memo_ids[{sid}]",
+            )
+        if not charge:
+            raise exceptions.MappingError("the refund names no charge", stripe_id=sid)
+        target = ctx.lookup("payment_ids", charge, owner=sid)
+    return customer_refund(
+        ctx,
+        sid=sid,
+        currency=currency,
+        when=_when(refund, sid),
+        value=_amount(refund, sid),
+        apply_to=target,
+        source=refund,
+        balance_transaction=refund.get("balance_transaction"),
+        memo=_text(refund.get("reason")) or None,
+    )
+
+
+def credit_memo(
+    ctx: MappingContext,
+    *,
+    sid: str,
+    currency: str,
+    when: int,
+    value: Decimal,
+    text: str,
+    source: Mapping[str, Any],
+    balance_transaction: Any = None,
+    prefix: str = CREDIT_MEMO_PREFIX,
+) -> NetSuiteRecord:
+    """A credit memo of one line for *value*, left open for a customer refund to consume."""
+    body = tx.header(ctx, sid=sid, currency=currency, when=when, role_prefix=prefix, memo=text)
+    rate = tx.exchange_rate(balance_transaction, currency)
+    if rate is not None and ctx.account.options.multi_currency:
+        body["exchangeRate"] = rate
+    if ctx.account.gl.receivables:
+        body["account"] = {"id": ctx.account.gl.receivables}
+    line = tx.item_line(refund_item(ctx, source, sid), value, description=text)
+    line.update(tx.line_fields(ctx, "creditMemo", metadata_of(source)))
+    body["item"] = sublist([line])
+    body.update(tx.body_fields(ctx, "creditMemo", source))
+    return NetSuiteRecord(
+        "creditMemo", body["externalId"], body, sid, "credit_memo", replace=("item",)
+    )
+
+
+def customer_refund(
+    ctx: MappingContext,
+    *,
+    sid: str,
+    currency: str,
+    when: int,
+    value: Decimal,
+    apply_to: str | None,
+    source: Mapping[str, Any],
+    balance_transaction: Any = None,
+    memo: str | None = None,
+    prefix: str | None = None,
+    account: str | None = None,
+    role: str = "refund",
+) -> NetSuiteRecord:
+    """A customer refund of *value* paid from the Stripe clearing account (or *account*)."""
+    body = tx.header(
+        ctx,
+        sid=sid,
+        currency=currency,
+        when=when,
+        role_prefix=prefix,
+        entity_field="customer",
+        memo=memo,
+    )
+    rate = tx.exchange_rate(balance_transaction, currency)
+    if rate is not None and ctx.account.options.multi_currency:
+        body["exchangeRate"] = rate
+    paid_from = account or ctx.account.gl.stripe_clearing
+    if paid_from:
+        body["account"] = {"id": paid_from}
+    if ctx.account.gl.receivables:
+        body["arAcct"] = {"id": ctx.account.gl.receivables}
+    if apply_to:
+        body["apply"] = sublist([tx.apply_line(apply_to, value)])
+    body.update(tx.body_fields(ctx, "customerRefund", source))
+    return NetSuiteRecord(
+        "customerRefund",
+        body["externalId"],
+        body,
+        sid,
+        role,
+        replace=("apply",) if apply_to else (),
+    )
+
+
+def refund_item(ctx: MappingContext, source: Mapping[str, Any], sid: str) -> str:
+    """The item of a refund line: item metadata on the object, else ``ctx.refund_item_id``,
+    else the account's generic service item."""
+    linked = linked_item(source)
+    if linked:
+        return linked[1]
+    found = ctx.refund_item_id or ctx.account.items.service_sale_item
+    if not found:
+        raise exceptions.MappingError(
+            "no item for refund lines: neither a refund item nor items.service_sale_item",
+            stripe_id=sid,
+            missing="refund_item_id",
+        )
+    return found
+
+
+def _amount(refund: Mapping[str, Any], sid: str) -> Decimal:
+    return tx.amount(refund.get("amount"), tx.currency_of(refund, sid), where="refund.amount")
+
+
+def _when(obj: Mapping[str, Any], sid: str) -> int:
+    created = obj.get("created")
+    if not isinstance(created, int):
+        raise exceptions.MappingError("the object has no created time", stripe_id=sid)
+    return created
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
