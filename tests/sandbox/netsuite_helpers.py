@@ -163,9 +163,7 @@ async def send(
     )
 
 
-async def make_customer(
-    client: httpx.AsyncClient, external_id: str = "cus_1", **extra: Any
-) -> str:
+async def make_customer(client: httpx.AsyncClient, external_id: str = "cus_1", **extra: Any) -> str:
     body = {"companyName": "Acme", "subsidiary": {"id": "2"}, "externalId": external_id, **extra}
     return new_id(await client.post(RECORDS + "/customer", json=body))
 

@@ -120,9 +120,7 @@ async def test_tba_query_params_must_be_signed(client: httpx.AsyncClient) -> Non
     signer = TBA()
     request = client.build_request("GET", RECORDS + "/customer")
     header = signer.header("GET", request.url)
-    response = await client.get(
-        RECORDS + "/customer?limit=1", headers={"Authorization": header}
-    )
+    response = await client.get(RECORDS + "/customer?limit=1", headers={"Authorization": header})
     assert_invalid_login(response)
 
 
