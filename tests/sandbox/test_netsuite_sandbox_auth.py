@@ -164,7 +164,7 @@ async def test_oauth2_accepts_netsuite_audience_and_comma_scope(client: httpx.As
 
 
 def _tampered(token: str) -> str:
-    header, payload, signature = token.split(".")
+    header, _payload, signature = token.split(".")
     claims = jwt.decode(token, options={"verify_signature": False})
     claims["iss"] = "intruder"
     forged = jwt.encode(claims, "x" * 32, algorithm="HS256").split(".")[1]
