@@ -102,6 +102,8 @@ class _Line:
     minor: int  # positive, in the payout currency's minor unit
     memo: str
     suspense: bool = False
+    #: The (first) balance transaction behind the line.
+    source: str = ""
 
 
 @dataclass
@@ -156,6 +158,15 @@ def map_deposit(
         )
     if po.amount < 0:
         records = [_negative_journal(po, lines, ctx)]
+        alerts += tuple(
+            Alert(
+                line.source,
+                f"a negative payout cannot select customer payment {line.target}:"
+                " mark it deposited in NetSuite",
+            )
+            for line in lines
+            if line.sublist == "payment"
+        )
     else:
         records = [_deposit(po, lines, ctx)]
     if po.status in REVERSED_STATUSES:
@@ -354,7 +365,13 @@ class _Builder:
                 self._suspense_raw(btid, amount, "a negative dispute reversal")
                 return
             self.lines.append(
-                _Line("payment", pid, amount, f"Stripe dispute reversal {source} ({btid})")
+                _Line(
+                    "payment",
+                    pid,
+                    amount,
+                    f"Stripe dispute reversal {source} ({btid})",
+                    source=btid,
+                )
             )
         elif source and source in self.ctx.reversal_cash_sale_ids:
             self._line(self._clearing(), amount, f"Stripe dispute reversal {source} ({btid})")
@@ -512,7 +529,7 @@ class _Builder:
                 entry.bt_ids[0], entry.stripe, f"payment of {charge} is not positive"
             )
             return
-        self.lines.append(_Line("payment", pid, paid, label))
+        self.lines.append(_Line("payment", pid, paid, label, source=entry.bt_ids[0]))
         if paid != entry.stripe:
             self._suspense_raw(
                 entry.bt_ids[0],
