@@ -66,6 +66,8 @@ class MappingContext:
     payment_ids: Mapping[str, str] = field(default_factory=_empty)
     #: NetSuite creditMemo ids by the Stripe id they were made for (refund, credit note).
     credit_memo_ids: Mapping[str, str] = field(default_factory=_empty)
+    #: The invoice moving a credit note's ``credit_amount`` to customer balance.
+    balance_invoice_id: str | None = None
     #: NetSuite sales order id, when an invoice or payment comes from an order.
     sales_order_id: str | None = None
     #: Item for customer balance and billing credits (best posting to a customer-credit

@@ -31,9 +31,12 @@ def dependencies(refund: Mapping[str, Any]) -> list[Dependency]:
 def needs_credit_memo(refund: Mapping[str, Any], ctx: MappingContext) -> bool:
     """Whether the refund gets a credit memo: its charge paid a NetSuite invoice.
 
-    A ``netsuite_credit_memo_id`` on the refund means the credit memo exists already.
+    A ``netsuite_credit_memo_id`` on the refund, or a credit memo already known for it
+    (its credit note's, see `credit_note.refund_targets`), means none is needed.
     """
-    return bool(ctx.invoice_id) and not linked_id(refund, "credit_memo")
+    sid = tx.id_of(refund.get("id")) or ""
+    known = linked_id(refund, "credit_memo") or ctx.credit_memo_ids.get(sid)
+    return bool(ctx.invoice_id) and not known
 
 
 def map_refund_credit_memo(refund: Mapping[str, Any], ctx: MappingContext) -> NetSuiteRecord:
