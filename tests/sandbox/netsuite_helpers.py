@@ -144,8 +144,8 @@ def error_code(response: httpx.Response) -> str:
 
 
 def error_path(response: httpx.Response) -> str | None:
-    detail = response.json()["o:errorDetails"][0]
-    return detail.get("o:errorPath")
+    path = response.json()["o:errorDetails"][0].get("o:errorPath")
+    return None if path is None else str(path)
 
 
 def new_id(response: httpx.Response) -> str:

@@ -6,6 +6,8 @@ export of every record for tests and the demo.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -368,7 +370,17 @@ def create_app(config: SandboxConfig) -> Any:
             methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         ),
     ]
-    app = Starlette(routes=routes, exception_handlers={errors.NetSuiteError: _error_handler})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        sandbox.account.store.close()
+
+    app = Starlette(
+        routes=routes,
+        exception_handlers={errors.NetSuiteError: _error_handler},
+        lifespan=lifespan,
+    )
     app.state.sandbox = sandbox
     policy = Policy(
         concurrency=config.concurrency,
