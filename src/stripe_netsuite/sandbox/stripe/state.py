@@ -218,20 +218,11 @@ class Sandbox:
             )
         after = params.string(query, "starting_after")
         before = params.string(query, "ending_before")
-        ids = [o["id"] for o in ordered]
         if after:
-            if after not in ids:
-                raise errors.invalid(
-                    f"No such object for starting_after: '{after}'", param="starting_after"
-                )
-            window = ordered[ids.index(after) + 1 :]
+            window = self._window(ordered, after, older=True, param="starting_after")
             chosen, more = window[:limit], len(window) > limit
         elif before:
-            if before not in ids:
-                raise errors.invalid(
-                    f"No such object for ending_before: '{before}'", param="ending_before"
-                )
-            window = ordered[: ids.index(before)]
+            window = self._window(ordered, before, older=False, param="ending_before")
             chosen, more = window[-limit:], len(window) > limit
         else:
             chosen, more = ordered[:limit], len(ordered) > limit
@@ -242,6 +233,19 @@ class Sandbox:
             "has_more": more,
             "url": url,
         }
+
+    def _window(self, ordered: list[Obj], cursor: str, *, older: bool, param: str) -> list[Obj]:
+        ids = [o["id"] for o in ordered]
+        if cursor in ids:
+            at = ids.index(cursor)
+            return ordered[at + 1 :] if older else ordered[:at]
+        seq = self.store.seq
+        if cursor not in seq:
+            raise errors.invalid(f"No such object for {param}: '{cursor}'", param=param)
+        mark = seq[cursor]
+        if older:
+            return [o for o in ordered if seq.get(o["id"], 0) < mark]
+        return [o for o in ordered if seq.get(o["id"], 0) > mark]
 
     def sublist(self, items: list[Obj], url: str) -> Obj:
         """An embedded list object (such as `invoice.lines`), all items, oldest first."""
