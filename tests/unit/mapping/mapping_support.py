@@ -6,6 +6,7 @@ import json
 import os
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -108,59 +109,93 @@ def schema_problems(
 
     Golden files hold amounts as strings; *amounts_as_strings* reads them back as numbers.
     """
-    _STRING_AMOUNTS[0] = amounts_as_strings
     records = dictionary()["records"]
     record_type = RECORD_ALIASES.get(record_type, record_type)
     if record_type not in records:
         return [f"{record_type}: unknown record type"]
     spec = records[record_type]
-    return _check(record_type, record_type, spec["fields"], spec["sublists"],
-                  spec["multiSelects"], body)  # fmt: skip
+    check = _Checker(record_type, amounts_as_strings)
+    return check.fields(record_type, spec["fields"], spec["sublists"], spec["multiSelects"], body)
 
 
-def _check(
-    record_type: str,
-    where: str,
-    fields: Mapping[str, Any],
-    sublists: Mapping[str, str],
-    multi: Mapping[str, str],
-    body: Mapping[str, Any],
-) -> list[str]:
-    problems: list[str] = []
-    schemas = dictionary()["schemas"]
-    for name, value in body.items():
-        path = f"{where}.{name}"
-        if CUSTOM_FIELD.match(name):
-            continue
-        if name not in fields:
-            problems.append(f"{path}: no such field")
-            continue
-        spec = fields[name]
-        if spec.get("readOnly"):
-            problems.append(f"{path}: read-only")
-        wire = WIRE_EXCEPTIONS.get((record_type, name))
-        if wire is not None:
-            if not isinstance(value, wire):
-                problems.append(f"{path}: expected {wire.__name__}")
-            continue
-        if name in sublists:
-            element = schemas[sublists[name]]["fields"]
-            if not isinstance(value, Mapping) or not isinstance(value.get("items"), list):
-                problems.append(f"{path}: a sublist must be {{'items': [...]}}")
+@dataclass(frozen=True)
+class _Checker:
+    record_type: str
+    amounts_as_strings: bool
+
+    def fields(
+        self,
+        where: str,
+        fields: Mapping[str, Any],
+        sublists: Mapping[str, str],
+        multi: Mapping[str, str],
+        body: Mapping[str, Any],
+    ) -> list[str]:
+        problems: list[str] = []
+        schemas = dictionary()["schemas"]
+        for name, value in body.items():
+            path = f"{where}.{name}"
+            if CUSTOM_FIELD.match(name):
                 continue
-            for i, line in enumerate(value["items"]):
-                problems += _check(record_type, f"{path}[{i}]", element, {}, {}, line)
-            continue
-        if name in multi:
-            items = value.get("items") if isinstance(value, Mapping) else None
-            if not isinstance(items, list) or not all(_is_ref(v) for v in items):
-                problems.append(f"{path}: a multi-select must be {{'items': [{{'id': ...}}]}}")
-            continue
-        problems += _check_value(record_type, path, spec, value)
-    return problems
+            if name not in fields:
+                problems.append(f"{path}: no such field")
+                continue
+            spec = fields[name]
+            if spec.get("readOnly"):
+                problems.append(f"{path}: read-only")
+            wire = WIRE_EXCEPTIONS.get((self.record_type, name))
+            if wire is not None:
+                if not isinstance(value, wire):
+                    problems.append(f"{path}: expected {wire.__name__}")
+                continue
+            if name in sublists:
+                element = schemas[sublists[name]]["fields"]
+                if not isinstance(value, Mapping) or not isinstance(value.get("items"), list):
+                    problems.append(f"{path}: a sublist must be {{'items': [...]}}")
+                    continue
+                for i, line in enumerate(value["items"]):
+                    problems += self.fields(f"{path}[{i}]", element, {}, {}, line)
+                continue
+            if name in multi:
+                items = value.get("items") if isinstance(value, Mapping) else None
+                if not isinstance(items, list) or not all(_is_ref(v) for v in items):
+                    problems.append(f"{path}: a multi-select must be {{'items': [{{'id': ...}}]}}")
+                continue
+            problems += self.value(path, spec, value)
+        return problems
 
-
-_STRING_AMOUNTS = [False]
+    def value(self, path: str, spec: Mapping[str, Any], value: Any) -> list[str]:
+        kind = spec["type"]
+        if kind == "string":
+            if not isinstance(value, str):
+                return [f"{path}: expected a string, got {value!r}"]
+            if spec.get("format") == "date" and not DATE.match(value):
+                return [f"{path}: expected a YYYY-MM-DD date, got {value!r}"]
+            return []
+        if kind == "boolean":
+            return [] if isinstance(value, bool) else [f"{path}: expected a boolean"]
+        if kind == "number":
+            if self.amounts_as_strings and isinstance(value, str):
+                value = _decimal_or_none(value)
+            ok = isinstance(value, Decimal | int) and not isinstance(value, bool)
+            return [] if ok else [f"{path}: expected a Decimal amount, got {value!r}"]
+        if kind == "integer":
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            return [] if ok else [f"{path}: expected an integer"]
+        if kind == "object":
+            schemas = dictionary()["schemas"]
+            ref = spec.get("ref")
+            if ref in schemas:
+                if not isinstance(value, Mapping):
+                    return [f"{path}: expected an object"]
+                return self.fields(path, schemas[ref]["fields"], {}, {}, value)
+            if not _is_ref(value):
+                return [f"{path}: expected a reference {{'id': '...'}}, got {value!r}"]
+            enum = spec.get("enum")
+            if enum and value["id"] not in enum:
+                return [f"{path}: {value['id']!r} is not one of the allowed values"]
+            return []
+        return [f"{path}: unsupported type {kind}"]
 
 
 def _decimal_or_none(text: str) -> Decimal | None:
@@ -172,37 +207,3 @@ def _decimal_or_none(text: str) -> Decimal | None:
 
 def _is_ref(value: Any) -> bool:
     return isinstance(value, Mapping) and set(value) == {"id"} and isinstance(value["id"], str)
-
-
-def _check_value(record_type: str, path: str, spec: Mapping[str, Any], value: Any) -> list[str]:
-    kind = spec["type"]
-    if kind == "string":
-        if not isinstance(value, str):
-            return [f"{path}: expected a string, got {value!r}"]
-        if spec.get("format") == "date" and not DATE.match(value):
-            return [f"{path}: expected a YYYY-MM-DD date, got {value!r}"]
-        return []
-    if kind == "boolean":
-        return [] if isinstance(value, bool) else [f"{path}: expected a boolean"]
-    if kind == "number":
-        if _STRING_AMOUNTS[0] and isinstance(value, str):
-            value = _decimal_or_none(value)
-        ok = isinstance(value, Decimal | int) and not isinstance(value, bool)
-        return [] if ok else [f"{path}: expected a Decimal amount, got {value!r}"]
-    if kind == "integer":
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return [] if ok else [f"{path}: expected an integer"]
-    if kind == "object":
-        schemas = dictionary()["schemas"]
-        ref = spec.get("ref")
-        if ref in schemas:
-            if not isinstance(value, Mapping):
-                return [f"{path}: expected an object"]
-            return _check(record_type, path, schemas[ref]["fields"], {}, {}, value)
-        if not _is_ref(value):
-            return [f"{path}: expected a reference {{'id': '...'}}, got {value!r}"]
-        enum = spec.get("enum")
-        if enum and value["id"] not in enum:
-            return [f"{path}: {value['id']!r} is not one of the allowed values"]
-        return []
-    return [f"{path}: unsupported type {kind}"]
