@@ -92,8 +92,8 @@ class _Sandbox:
         raw = raw_path.decode("latin-1").split("?", 1)[0]
         self.auth.check(
             method=request.method,
-            scheme=request.url.scheme,
-            host=request.headers.get("host", request.url.netloc),
+            scheme=request.scope.get("scheme", "http"),
+            host=_host(request),
             raw_path=raw,
             query=request.scope.get("query_string", b"").decode("latin-1"),
             authorization=request.headers.get("authorization", ""),
@@ -223,9 +223,8 @@ class _Sandbox:
     async def token(self, request: Request) -> Response:
         raw = await request.body()
         form = dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True))
-        host = request.headers.get("host", request.url.netloc)
         urls = {
-            f"{request.url.scheme}://{host}{auth.TOKEN_PATH}",
+            f"{_base(request)}{auth.TOKEN_PATH}",
             f"https://{auth.host_slug(self.config.account_id)}.suitetalk.api.netsuite.com"
             f"{auth.TOKEN_PATH}",
         }
@@ -264,9 +263,16 @@ class _Sandbox:
         return Response(jsonio.dumps(out), media_type="application/json")
 
 
+def _host(request: Request) -> str:
+    host = request.headers.get("host")
+    if host:
+        return host
+    server = request.scope.get("server") or ("localhost", 80)
+    return f"{server[0]}:{server[1]}"
+
+
 def _base(request: Request) -> str:
-    host = request.headers.get("host", request.url.netloc)
-    return f"{request.url.scheme}://{host}"
+    return f"{request.scope.get('scheme', 'http')}://{_host(request)}"
 
 
 def _flag(request: Request, name: str) -> bool:
