@@ -113,11 +113,13 @@ def item_line(
     line: dict[str, Any] = {"item": {"id": item_id}}
     qty = Decimal(quantity) if quantity is not None else Decimal(1)
     text = description or ""
-    if qty == 0:
+    if qty == 0 and total == 0:
         rate = total
     else:
-        rate = total / qty
-        if rate != rate.quantize(Decimal(1).scaleb(-RATE_PLACES)) or rate * qty != total:
+        # A flat fee on zero usage has quantity 0 and an amount: that is no rate either.
+        rate = total / qty if qty else Decimal(0)
+        exact = rate == rate.quantize(Decimal(1).scaleb(-RATE_PLACES)) and rate * qty == total
+        if not qty or not exact:
             text = f"{text} (quantity {qty})".strip()
             qty, rate = Decimal(1), total
     line["quantity"] = qty

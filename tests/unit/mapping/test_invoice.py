@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 from decimal import Decimal
 from typing import Any
 
@@ -336,3 +337,57 @@ def test_golden_balance_credit() -> None:
     assert memo is not None
     assert schema_problems(memo.record_type, memo.body) == []
     check_golden("invoice_balance_credit", memo)
+
+
+@pytest.mark.parametrize(
+    ("amount", "quantity", "expected"),
+    [
+        (0, 0, (0, Decimal("0.00"), Decimal("0.00"))),
+        (500, 0, (1, Decimal("5.00"), Decimal("5.00"))),
+        (100, 1000, (1000, Decimal("0.001"), Decimal("1.00"))),
+        (-2500, 1, (1, Decimal("-25.00"), Decimal("-25.00"))),
+    ],
+)
+def test_quantity_and_rate_edge_cases(
+    amount: int, quantity: int, expected: tuple[int, Decimal, Decimal]
+) -> None:
+    (only,) = items(map_invoice(invoice([line(amount, quantity=quantity)]), ctx()).body)
+    assert (only["quantity"], only["rate"], only["amount"]) == expected
+
+
+def random_invoice(seed: int) -> tuple[dict[str, Any], str]:
+    """A random but internally consistent invoice, and a tax mode for it."""
+    rng = random.Random(seed)
+    currency = rng.choice(CURRENCIES)
+    step = 100 if currency in money.WHOLE_UNIT_SPECIAL else (
+        10 if currency in money.THREE_DECIMAL else 1)  # fmt: skip
+    inclusive = rng.random() < 0.3
+    lines = []
+    for n in range(rng.randint(1, 6)):
+        quantity = rng.randint(0, 12)
+        amount = rng.randint(-50000, 200000) * step
+        discounts = (
+            [(f"di_{rng.randint(1, 2)}", rng.randint(1, 900) * step)]
+            if rng.random() < 0.4
+            else None
+        )
+        taxes = (
+            [(rng.randint(0, 5000) * step, inclusive, rng.choice(["txr_vat", "txr_state"]))]
+            if rng.random() < 0.6
+            else None
+        )
+        lines.append(line(amount, line_id=f"il_{n}", quantity=quantity, currency=currency,
+                          price=rng.choice(["price_pro", "price_seat", None]),
+                          discounts=discounts, taxes=taxes,
+                          proration=amount < 0))  # fmt: skip
+    inv = invoice(lines, currency=currency, shipping=rng.choice([0, 0, 1234]) * step,
+                  discounts=[discount("di_1", "20OFF"), discount("di_2", "5OFF")])  # fmt: skip
+    return inv, rng.choice(["lines", "codes"])
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_random_invoices_add_up_to_the_stripe_total(seed: int) -> None:
+    inv, tax_mode = random_invoice(seed)
+    body = map_invoice(inv, ctx(tax=tax_mode)).body
+    assert line_sum(body) == money.to_decimal(inv["total"], inv["currency"])
+    assert schema_problems("invoice", body) == []
