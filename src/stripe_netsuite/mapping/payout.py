@@ -9,7 +9,7 @@ and fee type, and anything that cannot be mapped lands in suspense, labelled, wi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Literal
@@ -17,6 +17,7 @@ from typing import Any, Literal
 from stripe_netsuite import exceptions, money
 from stripe_netsuite.mapping.context import Dependency
 from stripe_netsuite.mapping.metadata import linked_id
+from stripe_netsuite.mapping.reconciliation import SUSPENSE_MEMO, deposit_total
 from stripe_netsuite.mapping.records import NetSuiteRecord, external_id_for, sublist, tran_date
 from stripe_netsuite.mapping.transaction import expanded, id_of
 from stripe_netsuite.settings import AccountConfig
@@ -34,10 +35,19 @@ DEPENDENCY_KINDS: Mapping[str, str] = {
 REVERSED_STATUSES = frozenset({"failed", "canceled"})
 #: NetSuite's memo length.
 MEMO_LIMIT = 4000
-#: Marks every suspense line's memo, so a report can find them without the config.
-SUSPENSE_MEMO = "Suspense: "
 
 Sublist = Literal["payment", "other", "cashback"]
+
+__all__ = [
+    "SUSPENSE_MEMO",
+    "Alert",
+    "DepositContext",
+    "DepositResult",
+    "dependencies",
+    "deposit_total",
+    "linked_deposit_id",
+    "map_deposit",
+]
 
 
 def _empty() -> Mapping[str, Any]:
@@ -172,39 +182,6 @@ def map_deposit(
     if po.status in REVERSED_STATUSES:
         records.append(_reversal_journal(po, ctx))
     return DepositResult(tuple(records), alerts, linked_deposit_id(payout))
-
-
-def deposit_total(body: Mapping[str, Any]) -> Decimal:
-    """NetSuite's rule on a deposit body: Σ selected payments + Σ other − Σ cash back."""
-    total = Decimal(0)
-    for line in _items(body, "payment"):
-        if line.get("deposit", True) is not False:
-            total += _number(line.get("paymentAmount"), "payment.paymentAmount")
-    for line in _items(body, "other"):
-        total += _number(line.get("amount"), "other.amount")
-    for line in _items(body, "cashback"):
-        total -= _number(line.get("amount"), "cashback.amount")
-    return total
-
-
-def _items(body: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
-    value = body.get(name)
-    if value is None:
-        return []
-    items = value.get("items") if isinstance(value, Mapping) else None
-    if not isinstance(items, list):
-        raise exceptions.MappingError(f"deposit sublist {name} is not {{'items': [...]}}")
-    return items
-
-
-def _number(value: Any, where: str) -> Decimal:
-    if isinstance(value, bool) or value is None:
-        raise exceptions.MappingError(f"deposit {where} is not an amount: {value!r}")
-    try:
-        # Through str: a float read from JSON must not bring its binary noise along.
-        return Decimal(str(value))
-    except InvalidOperation as exc:
-        raise exceptions.MappingError(f"deposit {where} is not an amount: {value!r}") from exc
 
 
 @dataclass(frozen=True)
@@ -763,19 +740,3 @@ def _reversal_journal(po: _Payout, ctx: DepositContext) -> NetSuiteRecord:
     return NetSuiteRecord(
         "journalEntry", body["externalId"], body, po.id, "payout_reversal", ("line",)
     )
-
-
-def iter_suspense(
-    body: Mapping[str, Any], suspense_account: str | None = None
-) -> Iterator[tuple[str, Decimal]]:
-    """``(memo, signed amount)`` of each suspense line of a deposit body.
-
-    A line is a suspense line when it posts to *suspense_account* or its memo carries
-    the suspense marker; cash-back lines come out negative.
-    """
-    for name, sign in (("other", 1), ("cashback", -1)):
-        for line in _items(body, name):
-            memo = str(line.get("memo") or "")
-            account = id_of(line.get("account"))
-            if memo.startswith(SUSPENSE_MEMO) or (suspense_account and account == suspense_account):
-                yield memo, sign * _number(line.get("amount"), f"{name}.amount")

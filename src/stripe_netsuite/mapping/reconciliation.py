@@ -7,13 +7,17 @@ that still wait for a person.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from stripe_netsuite import exceptions, money
-from stripe_netsuite.mapping import payout as payout_mapping
+from stripe_netsuite.mapping.transaction import id_of
+
+#: Starts the memo of every suspense line the mapping writes, so a report finds them
+#: without the account config.
+SUSPENSE_MEMO = "Suspense: "
 
 
 @dataclass(frozen=True)
@@ -39,11 +43,13 @@ def compare(
     deposit_body: Mapping[str, Any] | None,
     *,
     suspense_account: str | None = None,
+    bank_account: str | None = None,
 ) -> PayoutReport:
     """Compare a Stripe payout with its NetSuite deposit body (None when none was found).
 
     Suspense lines are found by their memo marker, or by *suspense_account* when given
-    (lines entered by hand carry no marker).
+    (lines entered by hand carry no marker). A negative payout is a journal entry: pass
+    its body and *bank_account*, and its total is what the journal moved into the bank.
     """
     pid = payout.get("id")
     amount = payout.get("amount")
@@ -57,8 +63,17 @@ def compare(
     stripe_amount = money.to_decimal(amount, currency)
     if deposit_body is None:
         return PayoutReport(pid, currency.lower(), stripe_amount, None, stripe_amount)
-    total = payout_mapping.deposit_total(deposit_body)
-    suspense = list(payout_mapping.iter_suspense(deposit_body, suspense_account))
+    if "line" in deposit_body:
+        if not bank_account:
+            raise exceptions.MappingError(
+                "a journal entry is compared through its bank line; pass bank_account",
+                stripe_id=pid,
+            )
+        total = journal_bank_total(deposit_body, bank_account)
+        suspense = list(_journal_suspense(deposit_body, suspense_account))
+    else:
+        total = deposit_total(deposit_body)
+        suspense = list(iter_suspense(deposit_body, suspense_account))
     return PayoutReport(
         pid, currency.lower(), stripe_amount, total, stripe_amount - total, suspense
     )
@@ -102,3 +117,73 @@ def render(reports: Sequence[PayoutReport]) -> str:
     differing = sum(1 for r in reports if not r.ties_out)
     out.append(f"{len(reports)} payouts, {differing} with a difference or no deposit")
     return "\n".join(out) + "\n"
+
+
+def deposit_total(body: Mapping[str, Any]) -> Decimal:
+    """NetSuite's rule on a deposit body: Σ selected payments + Σ other − Σ cash back."""
+    total = Decimal(0)
+    for line in _items(body, "payment"):
+        if line.get("deposit", True) is not False:
+            total += _number(line.get("paymentAmount"), "payment.paymentAmount")
+    for line in _items(body, "other"):
+        total += _number(line.get("amount"), "other.amount")
+    for line in _items(body, "cashback"):
+        total -= _number(line.get("amount"), "cashback.amount")
+    return total
+
+
+def _items(body: Mapping[str, Any], name: str) -> list[Mapping[str, Any]]:
+    value = body.get(name)
+    if value is None:
+        return []
+    items = value.get("items") if isinstance(value, Mapping) else None
+    if not isinstance(items, list):
+        raise exceptions.MappingError(f"sublist {name} is not {{'items': [...]}}")
+    return items
+
+
+def _number(value: Any, where: str) -> Decimal:
+    if isinstance(value, bool) or value is None:
+        raise exceptions.MappingError(f"deposit {where} is not an amount: {value!r}")
+    try:
+        # Through str: a float read from JSON must not bring its binary noise along.
+        return Decimal(str(value))
+    except InvalidOperation as exc:
+        raise exceptions.MappingError(f"deposit {where} is not an amount: {value!r}") from exc
+
+
+def iter_suspense(
+    body: Mapping[str, Any], suspense_account: str | None = None
+) -> Iterator[tuple[str, Decimal]]:
+    """``(memo, signed amount)`` of each suspense line of a deposit body.
+
+    A line is a suspense line when it posts to *suspense_account* or its memo carries
+    the suspense marker; cash-back lines come out negative.
+    """
+    for name, sign in (("other", 1), ("cashback", -1)):
+        for line in _items(body, name):
+            memo = str(line.get("memo") or "")
+            account = id_of(line.get("account"))
+            if memo.startswith(SUSPENSE_MEMO) or (suspense_account and account == suspense_account):
+                yield memo, sign * _number(line.get("amount"), f"{name}.amount")
+
+
+def journal_bank_total(body: Mapping[str, Any], bank_account: str) -> Decimal:
+    """What a journal entry moves into *bank_account*: Σ debit − Σ credit on its lines."""
+    total = Decimal(0)
+    for line in _items(body, "line"):
+        if id_of(line.get("account")) == bank_account:
+            total += _number(line.get("debit", 0), "line.debit")
+            total -= _number(line.get("credit", 0), "line.credit")
+    return total
+
+
+def _journal_suspense(
+    body: Mapping[str, Any], suspense_account: str | None
+) -> Iterator[tuple[str, Decimal]]:
+    for line in _items(body, "line"):
+        memo = str(line.get("memo") or "")
+        account = id_of(line.get("account"))
+        if memo.startswith(SUSPENSE_MEMO) or (suspense_account and account == suspense_account):
+            credit = _number(line.get("credit", 0), "line.credit")
+            yield memo, credit - _number(line.get("debit", 0), "line.debit")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from mapping_support import ACCOUNT, CURRENCIES, account, check_golden, schema_problems
+from mapping_support import GOLDEN as GOLDEN_DIR
 from stripe_builders import MAY_1, MAY_3
 
 from stripe_netsuite import exceptions, money
@@ -575,3 +578,23 @@ def test_negative_payout_without_listed_transactions() -> None:
         {"account": {"id": "1"}, "credit": Decimal("70.00"),
          "memo": "Stripe payout po_1 debited from the bank"},
     ]  # fmt: skip
+
+
+RECORDS_JSON = (
+    Path(__file__).parents[3] / "src" / "stripe_netsuite" / "sandbox" / "netsuite" / "data"
+    / "records.json"
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_golden_fields_exist_in_records_json(name: str) -> None:
+    data = json.loads(RECORDS_JSON.read_text(encoding="utf-8"))
+    for record in json.loads((GOLDEN_DIR / f"{name}.json").read_text(encoding="utf-8")):
+        spec = data["records"][record["record_type"]]
+        for field, value in record["body"].items():
+            assert field in spec["fields"], f"{record['record_type']}.{field}"
+            assert not spec["fields"][field]["readOnly"], f"{record['record_type']}.{field}"
+            if field in spec["sublists"]:
+                element = data["schemas"][spec["sublists"][field]]["fields"]
+                for line in value["items"]:
+                    assert set(line) <= set(element), f"{record['record_type']}.{field}"

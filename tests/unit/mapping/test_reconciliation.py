@@ -91,3 +91,25 @@ def test_render_table() -> None:
     # Amount columns are right-aligned: each row's Stripe amount ends in the same column.
     ends = {ln.index(a) + len(a) for ln, a in zip(lines[2:4], ["96.80", "5.00"], strict=True)}
     assert len(ends) == 1
+
+
+def test_negative_payout_journal_is_compared_through_its_bank_line() -> None:
+    po = payout(-7000)
+    journal = map_deposit(po, [own_bt(po)], deposit_context()).records[0].body
+    report = compare(po, journal, bank_account="1")
+    assert (report.netsuite_total, report.difference) == (Decimal("-70.00"), Decimal("0.00"))
+    assert report.ties_out
+    with pytest.raises(exceptions.MappingError, match="pass bank_account"):
+        compare(po, journal)
+
+
+def test_journal_suspense_lines() -> None:
+    po = payout(-100)
+    body = {"line": {"items": [
+        {"account": {"id": "999"}, "debit": "0.40", "memo": f"{SUSPENSE_MEMO}txn_z: odd"},
+        {"account": {"id": "130"}, "debit": "0.60"},
+        {"account": {"id": "1"}, "credit": "1.00"},
+    ]}}  # fmt: skip
+    report = compare(po, body, bank_account="1")
+    assert report.suspense_lines == [(f"{SUSPENSE_MEMO}txn_z: odd", Decimal("-0.40"))]
+    assert report.difference == 0
