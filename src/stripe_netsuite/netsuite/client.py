@@ -36,7 +36,8 @@ OFFSET_CAP = 100_000
 MAX_PAGE = 1000
 
 # "... ORDER BY id", "ORDER BY t.id ASC": the shape that can be continued by keyset.
-_ORDER_BY_ID = re.compile(r"\s+order\s+by\s+(?:\w+\.)?id(?:\s+asc)?\s*;?\s*$", re.IGNORECASE)
+_ORDER_BY_ID = re.compile(r"\s+order\s+by\s+((?:\w+\.)?id)(?:\s+asc)?\s*;?\s*$", re.IGNORECASE)
+_CLAUSE = re.compile(r"'(?:[^']|'')*'|[()]|\b(where|group\s+by|having|union)\b", re.IGNORECASE)
 
 
 def equal_jitter(delay: float) -> float:
@@ -65,20 +66,38 @@ def id_from_location(location: str | None) -> str | None:
 
 
 def keyset_query(query: str, after_id: str) -> str:
-    """*query* restricted to rows whose ``id`` is above *after_id*, still ordered by id.
+    """*query* restricted to rows whose id is above *after_id*, still ordered by id.
 
-    Only a query that ends in ``ORDER BY id`` (optionally ``alias.id``, ascending) and
-    selects an ``id`` column can be continued this way.
+    Only a plain query that ends in ``ORDER BY id`` (or ``alias.id``, ascending) and
+    has no top-level GROUP BY, HAVING or UNION can be continued this way: its WHERE
+    becomes ``WHERE (<conditions>) AND id > <after_id>``.
     """
-    if not _ORDER_BY_ID.search(query):
+    order = _ORDER_BY_ID.search(query)
+    if not order:
         raise ValueError(
             "SuiteQL query returns more than 100,000 rows; to page past that it must "
             "select an id column and end with ORDER BY id"
         )
     if not after_id.isdigit():
         raise ValueError(f"SuiteQL keyset paging needs numeric ids, got id {after_id!r}")
-    inner = _ORDER_BY_ID.sub("", query)
-    return f"SELECT * FROM ({inner}) WHERE id > {int(after_id)} ORDER BY id"
+    column, head = order.group(1), query[: order.start()]
+    where: re.Match[str] | None = None
+    depth = 0
+    for token in _CLAUSE.finditer(head):
+        text = token.group(0)
+        if text == "(" or text == ")":
+            depth += 1 if text == "(" else -1
+        elif depth == 0 and token.group(1):
+            if token.group(1).lower() != "where":
+                raise ValueError(
+                    f"SuiteQL keyset paging cannot continue a query with {token.group(1).upper()}"
+                )
+            where = token
+    condition = f"{column} > {int(after_id)}"
+    if where is None:
+        return f"{head} WHERE {condition} ORDER BY {column}"
+    existing = head[where.end() :].strip()
+    return f"{head[: where.start()]}WHERE ({existing}) AND {condition} ORDER BY {column}"
 
 
 class NetSuiteClient:
@@ -305,8 +324,9 @@ class NetSuiteClient:
         """Every row of a SuiteQL query (``links`` removed), paged ``limit`` at a time.
 
         Offsets stop at 100,000 rows; past that the query is continued by keyset,
-        ``… WHERE id > {last id} ORDER BY id``, which needs a query that selects ``id``
-        and ends with ``ORDER BY id`` (checked when the switch happens).
+        ``… WHERE (…) AND id > {last id} ORDER BY id``, which needs a query that selects
+        ``id`` and ends with ``ORDER BY id`` (checked when the switch happens; see
+        `keyset_query`).
         """
         _check_page(limit, 0)
         current, offset, last_id = query, 0, None

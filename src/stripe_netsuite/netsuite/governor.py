@@ -11,6 +11,7 @@ multiplicative decrease).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import random
@@ -123,26 +124,40 @@ def libpq_url(database_url: str) -> str:
 class PostgresGovernor:
     """A budget of *limit* slots per NetSuite account, shared through PostgreSQL.
 
-    Slot *n* of an account is the session advisory lock ``(lock_key(account), n)``.
-    A process holds its slots on one connection of its own, so the locks of a
-    process that dies vanish with its connection. A waiter is woken at once by a
-    release in its own process and polls, with jitter, for releases in others.
-    In-process the pace is also held by a `LocalGovernor`, which a 429 shrinks.
+    Slot *n* of an account is the session advisory lock ``(lock_key(account), n)``,
+    held on this process's own connection for as long as the request is in flight,
+    so the slots of a process that dies vanish with its connection. One task per
+    process at a time looks for a free slot; it is woken by ``NOTIFY`` when any
+    process releases one, and polls now and then in case a release went unannounced
+    (a process that died). In-process the pace is also held by a `LocalGovernor`,
+    which a 429 shrinks.
     """
 
-    #: Bounds of the random pause between two polls for a free slot (seconds).
-    poll_interval = (0.002, 0.008)
+    #: Bounds of the random pause between two polls when no release is announced (s).
+    poll_interval = (0.02, 0.05)
+    #: Times in a row a slot may pass straight to a waiter of the same process before it
+    #: goes back to the pool, where every process has a fair chance at it.
+    handoff_limit = 3
 
     def __init__(self, *, database_url: str, account_id: str, limit: int) -> None:
         self.url = libpq_url(database_url)
         self.account_id = account_id
         self.limit = limit
         self.key = lock_key(account_id)
+        self.channel = f"sns_governor_{self.key & 0xFFFFFFFF:08x}"
         self._local = LocalGovernor(limit)
         self._conn: Any = None
-        self._connecting: asyncio.Lock | None = None
-        self._free: set[int] = set(range(limit))
+        self._listener: asyncio.Task[None] | None = None
+        self._guard: asyncio.Lock | None = None
+        self._searching: asyncio.Lock | None = None
         self._released: asyncio.Event | None = None
+        #: Slots this process does not hold (advisory locks are re-entrant per session,
+        #: so the server would hand a held slot out twice).
+        self._free: set[int] = set(range(limit))
+        self._waiting = 0
+        self._handoff: collections.deque[int] = collections.deque()
+        self._streak: dict[int, int] = {}
+        self._background: set[asyncio.Task[None]] = set()
 
     @property
     def in_flight(self) -> int:
@@ -172,7 +187,12 @@ class PostgresGovernor:
                 await self._release(number)
 
     async def aclose(self) -> None:
-        """Close the connection (which frees any lock still held)."""
+        """Close the connections (which frees any lock still held)."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.cancel()
+            with contextlib.suppress(BaseException):
+                await listener
         conn, self._conn = self._conn, None
         if conn is not None:
             with contextlib.suppress(Exception):
@@ -187,43 +207,80 @@ class PostgresGovernor:
     async def _connection(self) -> Any:
         import psycopg
 
-        if self._connecting is None:
-            self._connecting = asyncio.Lock()
-        async with self._connecting:
+        if self._guard is None:
+            self._guard = asyncio.Lock()
+        async with self._guard:
             if self._conn is None or self._conn.closed:
-                # Slots still marked held here stay so until their holders release them,
-                # even after a reconnect: advisory locks are re-entrant within a session,
-                # so handing one out twice would go unnoticed by the server.
                 self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+            if self._listener is None or self._listener.done():
+                self._listener = asyncio.create_task(self._listen())
             return self._conn
 
-    async def _try(self, number: int) -> bool:
-        conn = await self._connection()
-        cur = await conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (self.key, number))
-        row = await cur.fetchone()
-        return bool(row and row[0])
+    async def _listen(self) -> None:
+        import psycopg
+
+        try:
+            async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
+                await conn.execute(f'LISTEN "{self.channel}"')
+                async for _ in conn.notifies():
+                    if self._released is not None:
+                        self._released.set()
+        except (psycopg.Error, OSError) as exc:
+            # Polling still finds free slots, only later; the next acquire listens again.
+            log.warning("governor listener stopped account=%s error=%s", self.account_id, exc)
+
+    async def _try_any(self) -> int | None:
+        candidates = random.sample(sorted(self._free), len(self._free))
+        if not candidates:
+            return None
+        self._free.difference_update(candidates)
+        taken: int | None = None
+        try:
+            conn = await self._connection()
+            # Rows are pulled one at a time and LIMIT stops the scan at the first lock
+            # taken, so exactly one slot is locked.
+            cur = await conn.execute(
+                "SELECT n FROM unnest(%s::int[]) AS n WHERE pg_try_advisory_lock(%s, n) LIMIT 1",
+                (candidates, self.key),
+            )
+            row = await cur.fetchone()
+            taken = None if row is None else int(row[0])
+        except Exception as exc:
+            await self.aclose()
+            raise errors.retriable(
+                "the concurrency governor cannot reach PostgreSQL", detail=str(exc)
+            ) from exc
+        finally:
+            self._free.update(n for n in candidates if n != taken)
+        return taken
 
     async def _acquire(self) -> int:
-        if self._released is None:
+        if self._searching is None:
+            self._searching = asyncio.Lock()
             self._released = asyncio.Event()
+        assert self._released is not None
+        self._waiting += 1
+        try:
+            async with self._searching:  # one searcher per process; the rest queue here
+                return await self._search()
+        finally:
+            self._waiting -= 1
+            # A waiter that gave up (cancelled) must not leave a handed-off slot locked.
+            while len(self._handoff) > self._waiting:
+                task = asyncio.create_task(self._give_back(self._handoff.pop()))
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
+
+    async def _search(self) -> int:
+        assert self._released is not None
         while True:
-            # Slots this process does not hold, in random order so processes spread out.
-            for number in random.sample(sorted(self._free), len(self._free)):
-                if number not in self._free:
-                    continue
-                self._free.discard(number)
-                try:
-                    taken = await self._try(number)
-                except Exception as exc:
-                    self._free.add(number)
-                    await self.aclose()
-                    raise errors.retriable(
-                        "the concurrency governor cannot reach PostgreSQL", detail=str(exc)
-                    ) from exc
-                if taken:
-                    return number
-                self._free.add(number)
             self._released.clear()
+            if self._handoff:
+                return self._handoff.popleft()
+            number = await self._try_any()
+            if number is not None:
+                self._streak[number] = 0
+                return number
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
                     self._released.wait(), timeout=random.uniform(*self.poll_interval)
@@ -231,10 +288,30 @@ class PostgresGovernor:
 
     async def _release(self, number: int) -> None:
         conn = self._conn
+        streak = self._streak.get(number, 0)
+        if (
+            self._waiting > len(self._handoff)
+            and streak < self.handoff_limit
+            and conn is not None
+            and not conn.closed
+        ):
+            # Keep the lock and pass it on: saves two round trips for a local waiter.
+            self._streak[number] = streak + 1
+            self._handoff.append(number)
+            if self._released is not None:
+                self._released.set()
+            return
+        await self._give_back(number)
+
+    async def _give_back(self, number: int) -> None:
+        conn = self._conn
         try:
             # A closed connection took its locks with it: nothing to give back.
             if conn is not None and not conn.closed:
-                await conn.execute("SELECT pg_advisory_unlock(%s, %s)", (self.key, number))
+                await conn.execute(
+                    "SELECT pg_advisory_unlock(%s, %s), pg_notify(%s, '')",
+                    (self.key, number, self.channel),
+                )
         except Exception:
             log.warning("governor slot release failed account=%s slot=%s", self.account_id, number)
         finally:

@@ -308,7 +308,7 @@ class SuiteQL:
         query = body_of(request)["q"]
         limit, offset = int(request.url.params["limit"]), int(request.url.params["offset"])
         self.calls.append((query, limit, offset))
-        after = re.search(r"WHERE id > (\d+)", query)
+        after = re.search(r"id > (\d+) ORDER BY", query)
         start = int(after.group(1)) if after else 0
         remaining = self.total - start
         if offset + limit > OFFSET_CAP:
@@ -352,8 +352,8 @@ async def test_suiteql_switches_to_keyset_paging_past_100000_rows() -> None:
     assert len(offset_pages) == 100
     assert [c[2] for c in keyset_pages] == [0, 1000]
     assert keyset_pages[0][0] == (
-        "SELECT * FROM (SELECT t.id, t.amount FROM transaction t WHERE t.type = 'CustInvc')"
-        " WHERE id > 100000 ORDER BY id"
+        "SELECT t.id, t.amount FROM transaction t WHERE (t.type = 'CustInvc')"
+        " AND t.id > 100000 ORDER BY t.id"
     )
 
 
@@ -366,14 +366,42 @@ async def test_suiteql_past_100000_rows_needs_order_by_id() -> None:
     assert len(server.calls) == 100
 
 
-def test_keyset_query_rules() -> None:
-    assert keyset_query("select id from item order by id asc;", "41") == (
-        "SELECT * FROM (select id from item) WHERE id > 41 ORDER BY id"
-    )
-    with pytest.raises(ValueError, match="numeric"):
-        keyset_query("SELECT id FROM item ORDER BY id", "abc")
-    with pytest.raises(ValueError, match="ORDER BY id"):
-        keyset_query("SELECT id FROM item ORDER BY id DESC", "1")
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (
+            "select id from item order by id asc;",
+            "select id from item WHERE id > 41 ORDER BY id",
+        ),
+        (
+            "SELECT c.id FROM customer c WHERE c.isinactive = 'F' OR c.email = 'x' ORDER BY c.id",
+            "SELECT c.id FROM customer c WHERE (c.isinactive = 'F' OR c.email = 'x')"
+            " AND c.id > 41 ORDER BY c.id",
+        ),
+        (
+            "SELECT id, (SELECT max(x) FROM y WHERE z = 1) AS m, 'a where b' AS s"
+            " FROM item ORDER BY id",
+            "SELECT id, (SELECT max(x) FROM y WHERE z = 1) AS m, 'a where b' AS s"
+            " FROM item WHERE id > 41 ORDER BY id",
+        ),
+    ],
+)
+def test_keyset_query_adds_the_condition_at_the_top_level(query: str, expected: str) -> None:
+    assert keyset_query(query, "41") == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "after", "problem"),
+    [
+        ("SELECT id FROM item ORDER BY id", "abc", "numeric"),
+        ("SELECT id FROM item ORDER BY id DESC", "1", "ORDER BY id"),
+        ("SELECT id FROM item ORDER BY name", "1", "ORDER BY id"),
+        ("SELECT id, count(*) FROM item GROUP BY id ORDER BY id", "1", "GROUP BY"),
+    ],
+)
+def test_keyset_query_refuses_what_it_cannot_continue(query: str, after: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        keyset_query(query, after)
 
 
 async def test_suiteql_limit_must_fit_netsuites_page() -> None:
