@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -354,6 +355,17 @@ async def _error_handler(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _http_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        error = errors.NetSuiteError(
+            405, "INVALID_REQUEST", f"Method {request.method} is not allowed on {request.url.path}."
+        )
+    else:
+        error = errors.NetSuiteError(exc.status_code, "INVALID_REQUEST", str(exc.detail))
+    return await _error_handler(request, error)
+
+
 def create_app(config: SandboxConfig) -> Any:
     """The sandbox ASGI app for *config*."""
     sandbox = _Sandbox(config)
@@ -384,7 +396,10 @@ def create_app(config: SandboxConfig) -> Any:
 
     app = Starlette(
         routes=routes,
-        exception_handlers={errors.NetSuiteError: _error_handler},
+        exception_handlers={
+            errors.NetSuiteError: _error_handler,
+            HTTPException: _http_error_handler,
+        },
         lifespan=lifespan,
     )
     app.state.sandbox = sandbox
