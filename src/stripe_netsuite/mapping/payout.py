@@ -247,6 +247,7 @@ class _Builder:
         self.suspense_alerts: list[Alert] = []
         self.fees: dict[tuple[str, str, Sublist], _Fees] = {}
         self.net = 0
+        self.seen: set[str] = set()
         # Charge id → its payment and the Stripe amounts settled for it in this payout.
         self.charges: dict[str, _Charge] = {}
         self.pending_reversals: list[tuple[Mapping[str, Any], str | None, int]] = []
@@ -257,6 +258,9 @@ class _Builder:
 
     def add(self, bt: Mapping[str, Any]) -> None:
         btid, category, amount, fee = self._read(bt)
+        if btid in self.seen:
+            return  # listed twice (pages that overlapped): it moved the money once
+        self.seen.add(btid)
         source = id_of(bt.get("source"))
         if btid in self.po.own_ids or (
             category in ("payout", "payout_reversal") and source == self.po.id

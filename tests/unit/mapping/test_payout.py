@@ -295,6 +295,15 @@ def test_payouts_own_and_failure_transactions_are_ignored() -> None:
     assert result.alerts == ()
 
 
+def test_a_transaction_listed_twice_counts_once() -> None:
+    charge = bt("txn_1", "charge", 1000, source="ch_1", fee_details=fees(("stripe_fee", 59)))
+    po = payout(941)
+    result = map_deposit(po, [charge, dict(charge), own_bt(po)], deposit_context(**IDS))
+    assert lines(result.records[0].body) == [("payment", "1001", "10.00"),
+                                             ("cashback", FEES, "0.59")]  # fmt: skip
+    assert result.alerts == ()
+
+
 def test_missing_transactions_go_to_suspense_with_an_alert() -> None:
     po = payout(5000)
     result = map_deposit(po, [bt("txn_1", "charge", 3000, source="ch_1")], deposit_context(**IDS))
