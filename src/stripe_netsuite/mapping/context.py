@@ -116,14 +116,16 @@ class MappingContext:
         return {"id": self.account.subsidiary} if self.account.subsidiary else None
 
     def require_balance_item(self, stripe_id: str) -> str:
-        """The customer balance item; `MappingError` when none is configured."""
-        if not self.customer_balance_item_id:
+        """The customer balance item (the context's, else ``items.customer_balance_item``);
+        `MappingError` when neither is set."""
+        found = self.customer_balance_item_id or self.account.items.customer_balance_item
+        if not found:
             raise exceptions.MappingError(
                 "customer balance or credits are used but no customer balance item is known",
                 stripe_id=stripe_id,
-                missing="customer_balance_item_id",
+                missing="items.customer_balance_item",
             )
-        return self.customer_balance_item_id
+        return found
 
     def lookup(self, table: str, stripe_id: str, *, owner: str) -> str:
         """The NetSuite id for *stripe_id* in one of the id maps; `MappingError` names the gap."""

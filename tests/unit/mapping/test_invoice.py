@@ -391,3 +391,15 @@ def test_random_invoices_add_up_to_the_stripe_total(seed: int) -> None:
     body = map_invoice(inv, ctx(tax=tax_mode)).body
     assert line_sum(body) == money.to_decimal(inv["total"], inv["currency"])
     assert schema_problems("invoice", body) == []
+
+
+def test_balance_item_from_config_or_refused() -> None:
+    inv = invoice([line(1000)], starting_balance=-300)
+    configured = context(account(items={"customer_balance_item": "851"}), invoice_id="5031",
+                         customer_id="1041")  # fmt: skip
+    memo = map_balance_credit(inv, configured)
+    assert memo is not None
+    assert memo.body["item"]["items"][0]["item"] == {"id": "851"}
+    bare = context(account(), invoice_id="5031", customer_id="1041")
+    with pytest.raises(exceptions.MappingError, match="no customer balance item"):
+        map_balance_credit(inv, bare)
