@@ -173,8 +173,7 @@ async def api(request: Request) -> Response:
                         f"'{sb.idempotency_key}' if you meant to execute a different request.",
                         type="idempotency_error",
                     )
-                return _response(sb, seen["status"], seen["body"],
-                                 {"Idempotent-Replayed": "true"})  # fmt: skip
+                return _response(sb, seen["status"], seen["body"], {"Idempotent-Replayed": "true"})
         found = routes.match(method, path)
         if found is None:
             raise errors.StripeError(
@@ -237,8 +236,9 @@ async def sandbox_api(request: Request) -> Response:
             code = params.string(q, "failure_code") or "account_closed"
             body = sb.render(ledger.fail_payout(sb, po, code))
         else:
-            raise errors.StripeError(f"Unknown sandbox endpoint: {request.method} /__sandbox/{name}",
-                                     status=404)  # fmt: skip
+            raise errors.StripeError(
+                f"Unknown sandbox endpoint: {request.method} /__sandbox/{name}", status=404
+            )
         status = 200
     except errors.StripeError as exc:
         status, body = exc.status, exc.body()

@@ -34,9 +34,7 @@ def _set_text(obj: Obj, q: params.Params, keys: tuple[str, ...]) -> None:
 def _unique(sb: Sandbox, q: params.Params, kind: str) -> None:
     oid = params.string(q, "id")
     if oid and sb.store.get(oid) is not None:
-        raise errors.invalid(
-            f"{kind} already exists.", param="id", code="resource_already_exists"
-        )
+        raise errors.invalid(f"{kind} already exists.", param="id", code="resource_already_exists")
 
 
 def _deleted(sb: Sandbox, obj: Obj, event: str) -> Obj:
@@ -79,8 +77,15 @@ def create_product(sb: Sandbox, q: params.Params) -> Obj:
 
 def update_product(sb: Sandbox, prod: Obj, q: params.Params) -> Obj:
     """`POST /v1/products/{id}`."""
-    keys = ("name", "description", "statement_descriptor", "tax_code", "unit_label", "url",
-            "default_price")  # fmt: skip
+    keys = (
+        "name",
+        "description",
+        "statement_descriptor",
+        "tax_code",
+        "unit_label",
+        "url",
+        "default_price",
+    )
     before = sb.snapshot(prod, [*keys, "active", "metadata"])
     _set_text(prod, q, keys)
     if "active" in q:
@@ -226,17 +231,32 @@ def as_price(obj: Obj) -> Obj:
     if obj["object"] == "price":
         return obj
     return {
-        "id": obj["id"], "object": "price", "active": obj["active"], "billing_scheme": "per_unit",
-        "created": obj["created"], "currency": obj["currency"], "custom_unit_amount": None,
-        "livemode": False, "lookup_key": None, "metadata": obj["metadata"],
-        "nickname": obj["nickname"], "product": obj["product"],
-        "recurring": {"interval": obj["interval"], "interval_count": obj["interval_count"],
-                      "meter": None, "usage_type": obj["usage_type"],
-                      "trial_period_days": obj["trial_period_days"]},
-        "tax_behavior": "unspecified", "tiers_mode": None, "transform_quantity": None,
-        "type": "recurring", "unit_amount": obj["amount"],
+        "id": obj["id"],
+        "object": "price",
+        "active": obj["active"],
+        "billing_scheme": "per_unit",
+        "created": obj["created"],
+        "currency": obj["currency"],
+        "custom_unit_amount": None,
+        "livemode": False,
+        "lookup_key": None,
+        "metadata": obj["metadata"],
+        "nickname": obj["nickname"],
+        "product": obj["product"],
+        "recurring": {
+            "interval": obj["interval"],
+            "interval_count": obj["interval_count"],
+            "meter": None,
+            "usage_type": obj["usage_type"],
+            "trial_period_days": obj["trial_period_days"],
+        },
+        "tax_behavior": "unspecified",
+        "tiers_mode": None,
+        "transform_quantity": None,
+        "type": "recurring",
+        "unit_amount": obj["amount"],
         "unit_amount_decimal": obj["amount_decimal"],
-    }  # fmt: skip
+    }
 
 
 def as_plan(obj: Obj) -> Obj | None:
@@ -247,14 +267,26 @@ def as_plan(obj: Obj) -> Obj | None:
     if not rec:
         return None
     return {
-        "id": obj["id"], "object": "plan", "active": obj["active"], "amount": obj["unit_amount"],
-        "amount_decimal": obj["unit_amount_decimal"], "billing_scheme": "per_unit",
-        "created": obj["created"], "currency": obj["currency"], "interval": rec["interval"],
-        "interval_count": rec["interval_count"], "livemode": False, "metadata": obj["metadata"],
-        "meter": None, "nickname": obj["nickname"], "product": obj["product"],
-        "tiers_mode": None, "transform_usage": None,
-        "trial_period_days": rec["trial_period_days"], "usage_type": rec["usage_type"],
-    }  # fmt: skip
+        "id": obj["id"],
+        "object": "plan",
+        "active": obj["active"],
+        "amount": obj["unit_amount"],
+        "amount_decimal": obj["unit_amount_decimal"],
+        "billing_scheme": "per_unit",
+        "created": obj["created"],
+        "currency": obj["currency"],
+        "interval": rec["interval"],
+        "interval_count": rec["interval_count"],
+        "livemode": False,
+        "metadata": obj["metadata"],
+        "meter": None,
+        "nickname": obj["nickname"],
+        "product": obj["product"],
+        "tiers_mode": None,
+        "transform_usage": None,
+        "trial_period_days": rec["trial_period_days"],
+        "usage_type": rec["usage_type"],
+    }
 
 
 def price_ref(sb: Sandbox, ref: str | None, param: str) -> Obj:
@@ -279,8 +311,9 @@ def create_coupon(sb: Sandbox, q: params.Params) -> Obj:
     cur = params.currency(q)
     if amount_off is not None:
         if not cur:
-            raise errors.invalid("You must pass currency when passing amount_off.",
-                                 param="currency")  # fmt: skip
+            raise errors.invalid(
+                "You must pass currency when passing amount_off.", param="currency"
+            )
         currency.check_known(cur)
         if amount_off <= 0:
             raise errors.invalid("Invalid amount_off: must be positive.", param="amount_off")
@@ -292,9 +325,7 @@ def create_coupon(sb: Sandbox, q: params.Params) -> Obj:
         raise errors.missing_param("duration_in_months")
     cid = params.string(q, "id") or sb.token(8, _UPPER)
     if sb.store.get(cid) is not None:
-        raise errors.invalid(
-            "Coupon already exists.", param="id", code="resource_already_exists"
-        )
+        raise errors.invalid("Coupon already exists.", param="id", code="resource_already_exists")
     coupon = sb.create(
         "coupon",
         None,
@@ -346,8 +377,11 @@ def create_promotion_code(sb: Sandbox, q: params.Params) -> Obj:
         customer=params.string(q, "customer"),
         expires_at=params.integer(q, "expires_at"),
         max_redemptions=params.integer(q, "max_redemptions"),
-        restrictions={"first_time_transaction": False, "minimum_amount": None,
-                      "minimum_amount_currency": None},  # fmt: skip
+        restrictions={
+            "first_time_transaction": False,
+            "minimum_amount": None,
+            "minimum_amount_currency": None,
+        },
         times_redeemed=0,
         promotion={"coupon": coupon["id"], "type": "coupon"},
     )
@@ -381,15 +415,19 @@ def discount(
     if promotion_code:
         pc = sb.need(promotion_code, "promotion_code", param="promotion_code")
         if not pc["active"]:
-            raise errors.invalid(f"Promotion code {promotion_code} is inactive.",
-                                 param="promotion_code")  # fmt: skip
+            raise errors.invalid(
+                f"Promotion code {promotion_code} is inactive.", param="promotion_code"
+            )
         coupon = pc["promotion"]["coupon"]
         pc["times_redeemed"] += 1
         sb.touch(pc)
     cpn = sb.need(coupon, "coupon", param="coupon")
-    if not cpn["valid"] or (cpn["max_redemptions"] and cpn["times_redeemed"] >= cpn["max_redemptions"]):
-        raise errors.invalid(f"Coupon {cpn['id']} is no longer valid.", param="coupon",
-                             code="coupon_expired")  # fmt: skip
+    if not cpn["valid"] or (
+        cpn["max_redemptions"] and cpn["times_redeemed"] >= cpn["max_redemptions"]
+    ):
+        raise errors.invalid(
+            f"Coupon {cpn['id']} is no longer valid.", param="coupon", code="coupon_expired"
+        )
     cpn["times_redeemed"] += 1
     sb.touch(cpn)
     start = sb.now()

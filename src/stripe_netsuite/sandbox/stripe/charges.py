@@ -66,10 +66,16 @@ def new_charge(
     """A charge object (no money moves yet)."""
     billing = pm.get("billing_details") or shapes.nested("charge", "billing_details")
     outcome = {
-        "advice_code": None, "network_advice_code": None, "network_decline_code": None,
-        "network_status": "approved_by_network", "reason": None, "risk_level": "normal",
-        "risk_score": 20, "seller_message": "Payment complete.", "type": "authorized",
-    }  # fmt: skip
+        "advice_code": None,
+        "network_advice_code": None,
+        "network_decline_code": None,
+        "network_status": "approved_by_network",
+        "reason": None,
+        "risk_level": "normal",
+        "risk_score": 20,
+        "seller_message": "Payment complete.",
+        "type": "authorized",
+    }
     ch = sb.create(
         "charge",
         "ch",
@@ -104,9 +110,14 @@ def new_charge(
         code, message = DECLINES.get(failed, ("card_declined", "Your card was declined."))
         ch["failure_code"] = code
         ch["failure_message"] = message
-        ch["outcome"].update({"network_status": "declined_by_network", "reason": failed,
-                              "seller_message": "The bank did not return any further details "
-                              "with this decline.", "type": "issuer_declined"})  # fmt: skip
+        ch["outcome"].update(
+            {
+                "network_status": "declined_by_network",
+                "reason": failed,
+                "seller_message": "The bank did not return any further details with this decline.",
+                "type": "issuer_declined",
+            }
+        )
     return ch
 
 
@@ -254,8 +265,10 @@ def refund_charge(
         customer=ch["customer"],
         payment_method=ch["payment_method"],
         metadata={str(k): str(v) for k, v in (metadata or {}).items() if v != ""},
-        destination_details={"card": {"type": "refund", "reference_status": "available"},
-                             "type": "card"},  # fmt: skip
+        destination_details={
+            "card": {"type": "refund", "reference_status": "available"},
+            "type": "card",
+        },
     )
     bt = ledger.record(
         sb,

@@ -54,8 +54,12 @@ def payout_all(sb: Sandbox) -> dict[str, Any]:
     """`POST /__sandbox/payout_all`: pay out everything available now, per currency."""
     run_due(sb)
     made = ledger.automatic_payouts(sb, sb.now())
-    return {"object": "list", "data": [sb.render(p) for p in made], "has_more": False,
-            "url": "/__sandbox/payout_all"}  # fmt: skip
+    return {
+        "object": "list",
+        "data": [sb.render(p) for p in made],
+        "has_more": False,
+        "url": "/__sandbox/payout_all",
+    }
 
 
 # -- test clocks ------------------------------------------------------------------------

@@ -26,14 +26,31 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=12111, help="TCP port (0 picks a free one)")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     p.add_argument("--api-key", default="sk_test_sandbox", help="the secret key clients send")
-    p.add_argument("--webhook", action="append", default=[], metavar="URL",
-                   help="send every event to URL (repeatable)")  # fmt: skip
-    p.add_argument("--db", default=None, metavar="FILE", help="SQLite file; state survives restarts")
-    p.add_argument("--duplicate-rate", type=_rate, default=0.0, metavar="F",
-                   help="share of webhook deliveries sent twice")  # fmt: skip
+    p.add_argument(
+        "--webhook",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="send every event to URL (repeatable)",
+    )
+    p.add_argument(
+        "--db", default=None, metavar="FILE", help="SQLite file; state survives restarts"
+    )
+    p.add_argument(
+        "--duplicate-rate",
+        type=_rate,
+        default=0.0,
+        metavar="F",
+        help="share of webhook deliveries sent twice",
+    )
     p.add_argument("--shuffle", action="store_true", help="reorder each webhook batch")
-    p.add_argument("--drop-rate", type=_rate, default=0.0, metavar="F",
-                   help="share of webhook deliveries silently dropped")  # fmt: skip
+    p.add_argument(
+        "--drop-rate",
+        type=_rate,
+        default=0.0,
+        metavar="F",
+        help="share of webhook deliveries silently dropped",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for ids, secrets and faults")
     return p
 

@@ -1,4 +1,4 @@
-"""Credit notes: pre-payment (reduce what is owed) and post-payment (refund, credit, out of band)."""
+"""Credit notes: pre-payment (reduce what is owed) and post-payment (refund, credit, oob)."""
 
 from __future__ import annotations
 
@@ -35,8 +35,14 @@ def _lines(sb: Sandbox, inv: Obj, q: params.Params) -> list[Obj]:
             "You must pass either `lines` or `amount` to create a credit note.", param="lines"
         )
     if not specs:
-        specs = [{"type": "custom_line_item", "unit_amount": amount, "quantity": 1,
-                  "description": "Credit"}]  # fmt: skip
+        specs = [
+            {
+                "type": "custom_line_item",
+                "unit_amount": amount,
+                "quantity": 1,
+                "description": "Credit",
+            }
+        ]
     by_id = {ln["id"]: ln for ln in inv["lines"]["data"]}
     out = []
     for i, spec in enumerate(specs):
@@ -64,10 +70,16 @@ def _lines(sb: Sandbox, inv: Obj, q: params.Params) -> list[Obj]:
             discounts = _scaled(il["discount_amounts"], amt, il["amount"], "amount")
             taxes = _scaled(il["taxes"] or [], amt, il["amount"], "amount")
             taxes = _scaled(taxes, amt, il["amount"], "taxable_amount")
-            line.update(amount=amt, description=il["description"], invoice_line_item=il["id"],
-                        quantity=qty if qty is not None else il["quantity"],
-                        discount_amounts=discounts, taxes=taxes, type="invoice_line_item",
-                        discount_amount=sum(d["amount"] for d in discounts))  # fmt: skip
+            line.update(
+                amount=amt,
+                description=il["description"],
+                invoice_line_item=il["id"],
+                quantity=qty if qty is not None else il["quantity"],
+                discount_amounts=discounts,
+                taxes=taxes,
+                type="invoice_line_item",
+                discount_amount=sum(d["amount"] for d in discounts),
+            )
         elif kind == "custom_line_item":
             unit = params.integer(spec, "unit_amount")
             if unit is None:
@@ -75,11 +87,17 @@ def _lines(sb: Sandbox, inv: Obj, q: params.Params) -> list[Obj]:
             qty = params.integer(spec, "quantity") or 1
             amt = unit * qty
             rates = [sb.need(str(r), "tax_rate") for r in params.array(spec, "tax_rates")]
-            line.update(amount=amt, description=params.string(spec, "description"),
-                        quantity=qty, unit_amount=unit, unit_amount_decimal=str(unit),
-                        type="custom_line_item", discount_amount=0,
-                        tax_rates=[sb.render(r) for r in rates],
-                        taxes=[pricing.tax_entry(r, amt) for r in rates])  # fmt: skip
+            line.update(
+                amount=amt,
+                description=params.string(spec, "description"),
+                quantity=qty,
+                unit_amount=unit,
+                unit_amount_decimal=str(unit),
+                type="custom_line_item",
+                discount_amount=0,
+                tax_rates=[sb.render(r) for r in rates],
+                taxes=[pricing.tax_entry(r, amt) for r in rates],
+            )
         else:
             raise errors.invalid(
                 f"Invalid type: must be one of invoice_line_item or custom_line_item "
@@ -153,9 +171,15 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
         out_of_band_amount=oob or None,
         post_payment_amount=post,
         pre_payment_amount=pre,
-        pretax_credit_amounts=[{"amount": d["amount"], "discount": d["discount"],
-                                "type": "discount", "credit_balance_transaction": None}
-                               for d in pricing.aggregate_discounts(lines)],  # fmt: skip
+        pretax_credit_amounts=[
+            {
+                "amount": d["amount"],
+                "discount": d["discount"],
+                "type": "discount",
+                "credit_balance_transaction": None,
+            }
+            for d in pricing.aggregate_discounts(lines)
+        ],
         reason=params.string(q, "reason"),
         refunds=[],
         status="issued",
@@ -169,9 +193,16 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
     cn["lines"] = sb.sublist(lines, f"/v1/credit_notes/{cn['id']}/lines")
     cn["pdf"] = f"https://pay.stripe.com/credit_notes/sandbox/{cn['id']}/pdf"
     params.apply_metadata(cn, q)
-    before = sb.snapshot(inv, ["amount_due", "amount_remaining", "status",
-                               "pre_payment_credit_notes_amount",
-                               "post_payment_credit_notes_amount"])  # fmt: skip
+    before = sb.snapshot(
+        inv,
+        [
+            "amount_due",
+            "amount_remaining",
+            "status",
+            "pre_payment_credit_notes_amount",
+            "post_payment_credit_notes_amount",
+        ],
+    )
     if pre:
         inv["pre_payment_credit_notes_amount"] += pre
         inv["amount_due"] -= pre
@@ -180,13 +211,25 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
     if refund_amount:
         ch = _invoice_charge(sb, inv)
         re = charges.refund_charge(sb, ch, refund_amount, reason="requested_by_customer")
-        cn["refunds"].append({"amount_refunded": refund_amount, "refund": re["id"],
-                              "type": "refund", "payment_record_refund": None})  # fmt: skip
+        cn["refunds"].append(
+            {
+                "amount_refunded": refund_amount,
+                "refund": re["id"],
+                "type": "refund",
+                "payment_record_refund": None,
+            }
+        )
     if credit_amount:
         cus = sb.need(inv["customer"], "customer")
-        txn = customers.adjust_balance(sb, cus, -credit_amount, type="credit_note",
-                                       currency_code=inv["currency"], credit_note=cn["id"],
-                                       invoice=inv["id"])  # fmt: skip
+        txn = customers.adjust_balance(
+            sb,
+            cus,
+            -credit_amount,
+            type="credit_note",
+            currency_code=inv["currency"],
+            credit_note=cn["id"],
+            invoice=inv["id"],
+        )
         cn["customer_balance_transaction"] = txn["id"]
     sb.touch(inv)
     sb.emit("credit_note.created", cn)
@@ -240,8 +283,14 @@ def void(sb: Sandbox, cn: Obj) -> Obj:
     txn = sb.get(cn.get("customer_balance_transaction"), "customer_balance_transaction")
     if txn is not None:
         cus = sb.need(cn["customer"], "customer")
-        customers.adjust_balance(sb, cus, -int(txn["amount"]), type="credit_note",
-                                 currency_code=cn["currency"], credit_note=cn["id"])  # fmt: skip
+        customers.adjust_balance(
+            sb,
+            cus,
+            -int(txn["amount"]),
+            type="credit_note",
+            currency_code=cn["currency"],
+            credit_note=cn["id"],
+        )
     cn["status"] = "void"
     cn["voided_at"] = sb.now()
     sb.touch(inv)

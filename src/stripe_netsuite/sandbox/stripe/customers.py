@@ -27,8 +27,12 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
         balance=0,
         created=created,
         invoice_prefix=sb.token(8, _HEX),
-        invoice_settings={"custom_fields": None, "default_payment_method": None, "footer": None,
-                          "rendering_options": None},  # fmt: skip
+        invoice_settings={
+            "custom_fields": None,
+            "default_payment_method": None,
+            "footer": None,
+            "rendering_options": None,
+        },
         next_invoice_sequence=1,
         preferred_locales=[],
         tax_exempt="none",
@@ -119,8 +123,17 @@ def set_discount(sb: Sandbox, cus: Obj, coupon: str | None, promo: str | None) -
 
 def update(sb: Sandbox, cus: Obj, q: params.Params) -> Obj:
     """`POST /v1/customers/{id}`."""
-    keys = [*_TEXT, "address", "shipping", "metadata", "invoice_settings", "discount",
-            "default_source", "balance", "preferred_locales"]  # fmt: skip
+    keys = [
+        *_TEXT,
+        "address",
+        "shipping",
+        "metadata",
+        "invoice_settings",
+        "discount",
+        "default_source",
+        "balance",
+        "preferred_locales",
+    ]
     before = sb.snapshot(cus, keys)
     had_discount = bool(cus.get("discount"))
     _apply(sb, cus, q, creating=False)
@@ -306,8 +319,12 @@ def fund_cash_balance(sb: Sandbox, cus: Obj, q: params.Params) -> Obj:
         currency=cur,
         customer=cus["id"],
         ending_balance=cash[cur],
-        funded={"bank_transfer": {"reference": params.string(q, "reference"),
-                                  "type": "jp_bank_transfer"}},  # fmt: skip
+        funded={
+            "bank_transfer": {
+                "reference": params.string(q, "reference"),
+                "type": "jp_bank_transfer",
+            }
+        },
         net_amount=amount,
         type="funded",
     )
@@ -321,9 +338,14 @@ def fund_cash_balance(sb: Sandbox, cus: Obj, q: params.Params) -> Obj:
 
 def cash_balance(cus: Obj) -> Obj:
     """The customer's `cash_balance` object."""
-    return {"object": "cash_balance", "available": dict(cus.get("_cash") or {}),
-            "customer": cus["id"], "livemode": False, "customer_account": None,
-            "settings": {"reconciliation_mode": "automatic", "using_merchant_default": True}}  # fmt: skip
+    return {
+        "object": "cash_balance",
+        "available": dict(cus.get("_cash") or {}),
+        "customer": cus["id"],
+        "livemode": False,
+        "customer_account": None,
+        "settings": {"reconciliation_mode": "automatic", "using_merchant_default": True},
+    }
 
 
 def apply_cash_balance(sb: Sandbox, pi: Obj) -> None:

@@ -147,6 +147,7 @@ class Deliverer:
                 event["pending_webhooks"] -= 1
                 self.sb.touch(event)
             return True
-        log.info("webhook refused url=%s event_id=%s status=%s", d.url, d.event_id,
-                 resp.status_code)  # fmt: skip
+        log.info(
+            "webhook refused url=%s event_id=%s status=%s", d.url, d.event_id, resp.status_code
+        )
         return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from stripe_netsuite.sandbox.stripe import currency, errors, filters, ledger, params, shapes
 from stripe_netsuite.sandbox.stripe.state import Sandbox
 from stripe_netsuite.sandbox.stripe.store import Obj
@@ -11,7 +13,7 @@ WEEK = 7 * 86400
 
 def open_dispute(sb: Sandbox, ch: Obj, *, inquiry: bool, reason: str = "fraudulent") -> Obj:
     """A dispute on a captured charge; a chargeback withdraws the funds and the fee."""
-    evidence = {k: None for k in shapes.fixtures()["dispute"]["evidence"]}
+    evidence: dict[str, Any] = {k: None for k in shapes.fixtures()["dispute"]["evidence"]}
     evidence["enhanced_evidence"] = {}
     brand = (ch["payment_method_details"].get("card") or {}).get("brand", "visa")
     dp = sb.create(
@@ -21,14 +23,24 @@ def open_dispute(sb: Sandbox, ch: Obj, *, inquiry: bool, reason: str = "fraudule
         charge=ch["id"],
         currency=ch["currency"],
         evidence=evidence,
-        evidence_details={"due_by": sb.now() + WEEK, "has_evidence": False, "past_due": False,
-                          "submission_count": 0, "enhanced_eligibility": {}},  # fmt: skip
+        evidence_details={
+            "due_by": sb.now() + WEEK,
+            "has_evidence": False,
+            "past_due": False,
+            "submission_count": 0,
+            "enhanced_eligibility": {},
+        },
         is_charge_refundable=inquiry,
         payment_intent=ch["payment_intent"],
-        payment_method_details={"card": {"brand": brand,
-                                         "case_type": "inquiry" if inquiry else "chargeback",
-                                         "network_reason_code": "10.4", "network": brand},
-                                "type": "card"},  # fmt: skip
+        payment_method_details={
+            "card": {
+                "brand": brand,
+                "case_type": "inquiry" if inquiry else "chargeback",
+                "network_reason_code": "10.4",
+                "network": brand,
+            },
+            "type": "card",
+        },
         reason="general" if inquiry else reason,
         status="warning_needs_response" if inquiry else "needs_response",
         enhanced_eligibility_types=[],

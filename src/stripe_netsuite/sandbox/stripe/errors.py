@@ -44,9 +44,7 @@ def invalid(message: str, param: str | None = None, code: str | None = None) -> 
 
 def missing_param(param: str) -> StripeError:
     """A required parameter was not sent."""
-    return StripeError(
-        f"Missing required param: {param}.", param=param, code="parameter_missing"
-    )
+    return StripeError(f"Missing required param: {param}.", param=param, code="parameter_missing")
 
 
 def no_such(kind: str, object_id: str, param: str | None = None) -> StripeError:

@@ -25,7 +25,7 @@ def range_filter(query: params.Params, key: str) -> Callable[[Obj], bool]:
         exact = params.integer(query, key)
         return lambda obj: obj.get(key) == exact
     tests: list[tuple[Callable[[int, int], bool], int]] = []
-    for op, value in raw.items():
+    for op, _value in raw.items():
         if op not in _OPS:
             raise errors.invalid(f"Invalid {key} filter: {op}", param=f"{key}[{op}]")
         bound = params.integer(raw, op)

@@ -8,7 +8,6 @@ from stripe_netsuite.sandbox.stripe import (
     disputes,
     errors,
     filters,
-    ledger,
     methods,
     params,
 )
@@ -123,10 +122,14 @@ def _fail(sb: Sandbox, pi: Obj, pm: Obj, decline: str) -> None:
     pi["latest_charge"] = ch["id"]
     pi["status"] = "requires_payment_method"
     pi["last_payment_error"] = {
-        "charge": ch["id"], "code": code, "decline_code": decline, "message": message,
-        "payment_method": sb.render(pm), "type": "card_error",
+        "charge": ch["id"],
+        "code": code,
+        "decline_code": decline,
+        "message": message,
+        "payment_method": sb.render(pm),
+        "type": "card_error",
         "doc_url": f"https://docs.stripe.com/error-codes/{code.replace('_', '-')}",
-    }  # fmt: skip
+    }
     sb.touch(pi)
     sb.emit("charge.failed", ch)
     sb.emit("payment_intent.payment_failed", pi)
@@ -134,8 +137,11 @@ def _fail(sb: Sandbox, pi: Obj, pm: Obj, decline: str) -> None:
         message,
         code=code,
         decline_code=decline,
-        extra={"charge": ch["id"], "payment_intent": sb.render(pi),
-               "payment_method": sb.render(pm)},  # fmt: skip
+        extra={
+            "charge": ch["id"],
+            "payment_intent": sb.render(pi),
+            "payment_method": sb.render(pm),
+        },
     )
 
 
@@ -174,17 +180,27 @@ def confirm(sb: Sandbox, pi: Obj, q: params.Params) -> Obj:
                 extra={"payment_intent": sb.render(pi)},
             )
         pi["status"] = "requires_action"
-        pi["next_action"] = {"type": "use_stripe_sdk", "use_stripe_sdk": {
-            "type": "three_d_secure_redirect", "stripe_js": "https://hooks.stripe.com/3d_secure"}}
+        pi["next_action"] = {
+            "type": "use_stripe_sdk",
+            "use_stripe_sdk": {
+                "type": "three_d_secure_redirect",
+                "stripe_js": "https://hooks.stripe.com/3d_secure",
+            },
+        }
         sb.touch(pi)
         sb.emit("payment_intent.requires_action", pi)
         return pi
     if what == "customer_balance":
         pi["status"] = "requires_action"
-        pi["next_action"] = {"type": "display_bank_transfer_instructions",
-                             "display_bank_transfer_instructions": {
-                                 "amount_remaining": pi["amount"], "currency": pi["currency"],
-                                 "type": "jp_bank_transfer", "reference": pi["id"][-8:]}}
+        pi["next_action"] = {
+            "type": "display_bank_transfer_instructions",
+            "display_bank_transfer_instructions": {
+                "amount_remaining": pi["amount"],
+                "currency": pi["currency"],
+                "type": "jp_bank_transfer",
+                "reference": pi["id"][-8:],
+            },
+        }
         sb.touch(pi)
         sb.emit("payment_intent.requires_action", pi)
         from stripe_netsuite.sandbox.stripe import customers
@@ -193,10 +209,15 @@ def confirm(sb: Sandbox, pi: Obj, q: params.Params) -> Obj:
         return pi
     if pm.get("type") == "sepa_debit":
         ch = charges.new_charge(
-            sb, amount=pi["amount"], currency_code=pi["currency"], pm=pm,
-            customer=pi["customer"], payment_intent=pi["id"], description=pi["description"],
+            sb,
+            amount=pi["amount"],
+            currency_code=pi["currency"],
+            pm=pm,
+            customer=pi["customer"],
+            payment_intent=pi["id"],
+            description=pi["description"],
             pending=True,
-        )  # fmt: skip
+        )
         ch["_settle_at"] = sb.now() + 180
         ch["_settle_fail"] = decline
         pi["latest_charge"] = ch["id"]

@@ -106,15 +106,20 @@ def create_item(sb: Sandbox, q: params.Params) -> Obj:
         description=params.string(q, "description"),
         discountable=params.boolean(q, "discountable", default=amount >= 0),
         invoice=invoice_id,
-        period={"start": params.integer(period, "start") or now,
-                "end": params.integer(period, "end") or now},  # fmt: skip
+        period={
+            "start": params.integer(period, "start") or now,
+            "end": params.integer(period, "end") or now,
+        },
         proration=False,
         quantity=quantity,
         tax_rates=_tax_rates(sb, q, "tax_rates"),
         test_clock=cus.get("test_clock"),
         parent=None,
-        pricing={"price_details": {"price": price_id, "product": None} if price_id else None,
-                 "type": "price_details", "unit_amount_decimal": str(unit)},  # fmt: skip
+        pricing={
+            "price_details": {"price": price_id, "product": None} if price_id else None,
+            "type": "price_details",
+            "unit_amount_decimal": str(unit),
+        },
         net_amount=amount,
         quantity_decimal=str(quantity),
         _line_id=sb.new_id("il"),
@@ -123,8 +128,10 @@ def create_item(sb: Sandbox, q: params.Params) -> Obj:
     ii["discounts"] = _discount_refs(sb, q, customer=cus["id"], invoice_item=ii["id"])
     sub_id = params.string(q, "subscription")
     if sub_id:
-        ii["parent"] = {"subscription_details": {"subscription": sub_id},
-                        "type": "subscription_details"}  # fmt: skip
+        ii["parent"] = {
+            "subscription_details": {"subscription": sub_id},
+            "type": "subscription_details",
+        }
         ii["_subscription"] = sub_id
     params.apply_metadata(ii, q)
     sb.emit("invoiceitem.created", ii)
@@ -189,9 +196,14 @@ def new_invoice(
     now = time_for(sb, cus)
     parent = None
     if subscription is not None:
-        parent = {"quote_details": None, "type": "subscription_details",
-                  "subscription_details": {"metadata": dict(subscription["metadata"]),
-                                           "subscription": subscription["id"]}}  # fmt: skip
+        parent = {
+            "quote_details": None,
+            "type": "subscription_details",
+            "subscription_details": {
+                "metadata": dict(subscription["metadata"]),
+                "subscription": subscription["id"],
+            },
+        }
     inv = sb.create(
         "invoice",
         "in",
@@ -205,8 +217,13 @@ def new_invoice(
         attempt_count=0,
         attempted=False,
         auto_advance=auto_advance,
-        automatic_tax={"enabled": False, "liability": None, "status": None,
-                       "disabled_reason": None, "provider": None},  # fmt: skip
+        automatic_tax={
+            "enabled": False,
+            "liability": None,
+            "status": None,
+            "disabled_reason": None,
+            "provider": None,
+        },
         billing_reason=billing_reason,
         collection_method=collection_method,
         created=now,
@@ -224,8 +241,11 @@ def new_invoice(
         issuer={"type": "self"},
         lines={"object": "list", "data": [], "has_more": False, "url": None},
         parent=parent,
-        payment_settings={"default_mandate": None, "payment_method_options": None,
-                          "payment_method_types": None},  # fmt: skip
+        payment_settings={
+            "default_mandate": None,
+            "payment_method_options": None,
+            "payment_method_types": None,
+        },
         period_end=now,
         period_start=now,
         post_payment_credit_notes_amount=0,
@@ -233,8 +253,12 @@ def new_invoice(
         rendering=None,
         starting_balance=int(cus.get("balance") or 0),
         status="draft",
-        status_transitions={"finalized_at": None, "marked_uncollectible_at": None,
-                            "paid_at": None, "voided_at": None},  # fmt: skip
+        status_transitions={
+            "finalized_at": None,
+            "marked_uncollectible_at": None,
+            "paid_at": None,
+            "voided_at": None,
+        },
         subscription=subscription["id"] if subscription else None,
         subtotal=0,
         subtotal_excluding_tax=0,
@@ -340,15 +364,20 @@ def _item_lines(sb: Sandbox, inv: Obj) -> list[Obj]:
                 quantity_decimal=str(ii["quantity"]),
                 subtotal=ii["amount"],
                 subscription=sub,
-                parent={"invoice_item_details": {"invoice_item": ii["id"],
-                                                 "proration": ii["proration"],
-                                                 "proration_details": {"credited_items": None},
-                                                 "subscription": sub},
-                        "subscription_item_details": None, "type": "invoice_item_details"},
+                parent={
+                    "invoice_item_details": {
+                        "invoice_item": ii["id"],
+                        "proration": ii["proration"],
+                        "proration_details": {"credited_items": None},
+                        "subscription": sub,
+                    },
+                    "subscription_item_details": None,
+                    "type": "invoice_item_details",
+                },
                 pricing=dict(ii["pricing"]),
                 _item_discounts=list(ii["discounts"]),
                 _tax_rates=list(ii["tax_rates"]),
-            )  # fmt: skip
+            )
         )
     return lines
 
@@ -384,10 +413,14 @@ def compute(sb: Sandbox, inv: Obj) -> Obj:
         taxable = line["amount"] - sum(d["amount"] for d in line["discount_amounts"])
         line["taxes"] = [pricing.tax_entry(r, taxable) for r in rates]
         line["pretax_credit_amounts"] = [
-            {"amount": d["amount"], "credit_balance_transaction": None,
-             "discount": d["discount"], "type": "discount"}
+            {
+                "amount": d["amount"],
+                "credit_balance_transaction": None,
+                "discount": d["discount"],
+                "type": "discount",
+            }
             for d in line["discount_amounts"]
-        ]  # fmt: skip
+        ]
     inv.update(pricing.totals(lines, set(inv["discounts"])))
     inv["lines"]["data"] = lines
     inv["lines"]["total_count"] = len(lines)
@@ -405,8 +438,17 @@ def compute(sb: Sandbox, inv: Obj) -> Obj:
 
 def update(sb: Sandbox, inv: Obj, q: params.Params) -> Obj:
     """`POST /v1/invoices/{id}`."""
-    keys = ["metadata", "description", "footer", "auto_advance", "discounts",
-            "default_tax_rates", "collection_method", "due_date", "default_payment_method"]  # fmt: skip
+    keys = [
+        "metadata",
+        "description",
+        "footer",
+        "auto_advance",
+        "discounts",
+        "default_tax_rates",
+        "collection_method",
+        "due_date",
+        "default_payment_method",
+    ]
     before = sb.snapshot(inv, keys)
     draft_only = {"discounts", "default_tax_rates", "collection_method"}
     if inv["status"] != "draft" and draft_only & set(q):
@@ -439,8 +481,7 @@ def delete(sb: Sandbox, inv: Obj) -> Obj:
     """`DELETE /v1/invoices/{id}`: drafts only; their items become pending again."""
     if inv["status"] != "draft":
         raise errors.invalid(
-            f"You can only delete draft invoices; this invoice is {inv['status']}. "
-            "Void it instead."
+            f"You can only delete draft invoices; this invoice is {inv['status']}. Void it instead."
         )
     for ii in sb.store.all_of("invoiceitem"):
         if ii.get("invoice") == inv["id"]:
@@ -477,9 +518,14 @@ def finalize(sb: Sandbox, inv: Obj, *, attempt: bool = True) -> Obj:
     delta = -applied if total >= 0 else applied
     if delta:
         customers.adjust_balance(
-            sb, cus, delta, type="applied_to_invoice",
-            currency_code=inv["currency"], invoice=inv["id"], emit=True,
-        )  # fmt: skip
+            sb,
+            cus,
+            delta,
+            type="applied_to_invoice",
+            currency_code=inv["currency"],
+            invoice=inv["id"],
+            emit=True,
+        )
     inv["_applied_balance"] = delta
     inv["ending_balance"] = int(cus["balance"])
     inv["amount_due"] = max(0, total + applied) if total >= 0 else 0
@@ -635,8 +681,14 @@ def void(sb: Sandbox, inv: Obj) -> Obj:
     applied = int(inv.get("_applied_balance") or 0)
     if applied:
         cus = sb.need(inv["customer"], "customer")
-        customers.adjust_balance(sb, cus, -applied, type="unapplied_from_invoice",
-                                 currency_code=inv["currency"], invoice=inv["id"])  # fmt: skip
+        customers.adjust_balance(
+            sb,
+            cus,
+            -applied,
+            type="unapplied_from_invoice",
+            currency_code=inv["currency"],
+            invoice=inv["id"],
+        )
     inv["status"] = "void"
     inv["amount_remaining"] = 0
     inv["status_transitions"]["voided_at"] = time_for(sb, sb.get(inv["customer"], "customer"))

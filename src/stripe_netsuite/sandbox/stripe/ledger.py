@@ -60,8 +60,13 @@ def record(
 
 def stripe_fee(amount: int, description: str = "Stripe processing fees") -> dict[str, Any]:
     """A `fee_details` entry of type `stripe_fee` in the account currency."""
-    return {"amount": amount, "application": None, "currency": None, "description": description,
-            "type": "stripe_fee"}  # fmt: skip
+    return {
+        "amount": amount,
+        "application": None,
+        "currency": None,
+        "description": description,
+        "type": "stripe_fee",
+    }
 
 
 def fee_entry(sb: Sandbox, amount: int, description: str) -> dict[str, Any]:
@@ -101,8 +106,10 @@ def balance(sb: Sandbox) -> Obj:
     currencies = sorted(set(avail) | set(pending) | {sb.default_currency})
 
     def rows(src: dict[str, int]) -> list[dict[str, Any]]:
-        return [{"amount": src.get(c, 0), "currency": c, "source_types": {"card": src.get(c, 0)}}
-                for c in currencies]  # fmt: skip
+        return [
+            {"amount": src.get(c, 0), "currency": c, "source_types": {"card": src.get(c, 0)}}
+            for c in currencies
+        ]
 
     return {
         "object": "balance",

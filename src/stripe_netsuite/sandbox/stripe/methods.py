@@ -71,14 +71,22 @@ def test_card(name: str) -> tuple[dict[str, Any], str] | None:
     elif not matched and not any(low.startswith(k) for k in BRANDS):
         return None
     last4 = {
-        "decline:generic_decline": "0002", "decline:insufficient_funds": "9995",
-        "customer_fail": "0341", "dispute:fraudulent": "0259", "inquiry": "1976",
-        "bypass": "0077", "auth": "3184", "refund_fail": "5126",
-    }.get(behaviour, last4)  # fmt: skip
+        "decline:generic_decline": "0002",
+        "decline:insufficient_funds": "9995",
+        "customer_fail": "0341",
+        "dispute:fraudulent": "0259",
+        "inquiry": "1976",
+        "bypass": "0077",
+        "auth": "3184",
+        "refund_fail": "5126",
+    }.get(behaviour, last4)
     card = {
         "brand": brand,
-        "checks": {"address_line1_check": None, "address_postal_code_check": None,
-                   "cvc_check": "pass"},
+        "checks": {
+            "address_line1_check": None,
+            "address_postal_code_check": None,
+            "cvc_check": "pass",
+        },
         "country": country,
         "display_brand": brand,
         "exp_month": 12,
@@ -91,7 +99,7 @@ def test_card(name: str) -> tuple[dict[str, Any], str] | None:
         "three_d_secure_usage": {"supported": True},
         "wallet": None,
         "regulated_status": "unregulated",
-    }  # fmt: skip
+    }
     return card, behaviour
 
 
@@ -144,9 +152,14 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
             allow_redisplay="unspecified",
             billing_details=_billing(q),
             type="sepa_debit",
-            sepa_debit={"bank_code": iban[4:9], "branch_code": "", "country": iban[:2],
-                        "fingerprint": f"fp{iban[-6:]}", "generated_from": None,
-                        "last4": iban[-4:]},  # fmt: skip
+            sepa_debit={
+                "bank_code": iban[4:9],
+                "branch_code": "",
+                "country": iban[:2],
+                "fingerprint": f"fp{iban[-6:]}",
+                "generated_from": None,
+                "last4": iban[-4:],
+            },
             _behaviour="sepa_fail" if iban.endswith("3202") else "sepa",
         )
     elif kind == "customer_balance":
@@ -160,7 +173,7 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
             type=kind,
             _behaviour="ok",
         )
-        pm[kind] = params.mapping(q, kind or "")
+        pm[str(kind)] = params.mapping(q, str(kind))
     params.apply_metadata(pm, q)
     return pm
 

@@ -104,8 +104,12 @@ def totals(lines: list[Obj], invoice_discount_ids: set[str]) -> dict[str, Any]:
         "total_taxes": taxes,
         "total_discount_amounts": aggregate_discounts(lines),
         "total_pretax_credit_amounts": [
-            {"amount": d["amount"], "credit_balance_transaction": None,
-             "discount": d["discount"], "type": "discount"}
+            {
+                "amount": d["amount"],
+                "credit_balance_transaction": None,
+                "discount": d["discount"],
+                "type": "discount",
+            }
             for d in aggregate_discounts(lines)
-        ],  # fmt: skip
+        ],
     }

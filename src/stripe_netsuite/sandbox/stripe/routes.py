@@ -92,22 +92,33 @@ def crud(
     if create:
         route("POST", path)(lambda sb, q: create(sb, q))
     if update:
-        route("POST", path + "/{id}")(lambda sb, q, oid: update(sb, sb.need(oid, object_type,
-                                                                              kind=kind), q))
+        route("POST", path + "/{id}")(
+            lambda sb, q, oid: update(sb, sb.need(oid, object_type, kind=kind), q)
+        )
     if delete:
-        route("DELETE", path + "/{id}")(lambda sb, q, oid: delete(sb, sb.need(oid, object_type,
-                                                                                kind=kind)))
+        route("DELETE", path + "/{id}")(
+            lambda sb, q, oid: delete(sb, sb.need(oid, object_type, kind=kind))
+        )
 
 
 # -- account, balance, events -------------------------------------------------------------
 @route("GET", "/v1/account")
 def _account(sb: Sandbox, q: params.Params) -> Obj:
-    return {"id": sb.account_id, "object": "account", "business_type": "company",
-            "charges_enabled": True, "country": "US", "created": 1700000000,
-            "default_currency": sb.default_currency, "details_submitted": True,
-            "email": "sandbox@example.com", "payouts_enabled": True, "type": "standard",
-            "metadata": {}, "settings": {"payouts": {"schedule": {"delay_days": 2,
-                                                                  "interval": "daily"}}}}  # fmt: skip
+    return {
+        "id": sb.account_id,
+        "object": "account",
+        "business_type": "company",
+        "charges_enabled": True,
+        "country": "US",
+        "created": 1700000000,
+        "default_currency": sb.default_currency,
+        "details_submitted": True,
+        "email": "sandbox@example.com",
+        "payouts_enabled": True,
+        "type": "standard",
+        "metadata": {},
+        "settings": {"payouts": {"schedule": {"delay_days": 2, "interval": "daily"}}},
+    }
 
 
 @route("GET", "/v1/balance")
@@ -154,8 +165,15 @@ route("GET", "/v1/events/{id}")(lambda sb, q, oid: sb.need(oid, "event"))
 
 
 # -- customers ----------------------------------------------------------------------------
-crud("/v1/customers", "customer", "customer", create=customers.create, update=customers.update,
-     delete=customers.delete, listing=customers.listing)  # fmt: skip
+crud(
+    "/v1/customers",
+    "customer",
+    "customer",
+    create=customers.create,
+    update=customers.update,
+    delete=customers.delete,
+    listing=customers.listing,
+)
 route("GET", "/v1/customers/search")(
     lambda sb, q: search.run(sb, "customer", q, "/v1/customers/search")
 )
@@ -219,26 +237,67 @@ route("POST", "/v1/test_helpers/customers/{id}/fund_cash_balance")(
 route("POST", "/v1/billing_portal/sessions")(customers.portal_session)
 
 # -- catalogue ----------------------------------------------------------------------------
-crud("/v1/products", "product", "product", create=catalog.create_product,
-     update=catalog.update_product, delete=catalog.delete_product,
-     listing=lambda sb, q: catalog.listing(sb, "product", q))  # fmt: skip
-crud("/v1/prices", "price", "price", create=catalog.create_price, update=catalog.update_price,
-     listing=lambda sb, q: catalog.listing(sb, "price", q))  # fmt: skip
-crud("/v1/plans", "plan", "plan", create=catalog.create_plan, update=catalog.update_plan,
-     delete=lambda sb, p: catalog._deleted(sb, p, "plan.deleted"),
-     listing=lambda sb, q: catalog.listing(sb, "plan", q))  # fmt: skip
-crud("/v1/coupons", "coupon", "coupon", create=catalog.create_coupon,
-     update=catalog.update_coupon, delete=catalog.delete_coupon)  # fmt: skip
-crud("/v1/promotion_codes", "promotion_code", "promotion code",
-     create=catalog.create_promotion_code, update=catalog.update_promotion_code,
-     listing=lambda sb, q: catalog.listing(sb, "promotion_code", q))  # fmt: skip
-crud("/v1/tax_rates", "tax_rate", "tax rate", create=catalog.create_tax_rate,
-     update=catalog.update_tax_rate, listing=lambda sb, q: catalog.listing(sb, "tax_rate", q))  # fmt: skip
+crud(
+    "/v1/products",
+    "product",
+    "product",
+    create=catalog.create_product,
+    update=catalog.update_product,
+    delete=catalog.delete_product,
+    listing=lambda sb, q: catalog.listing(sb, "product", q),
+)
+crud(
+    "/v1/prices",
+    "price",
+    "price",
+    create=catalog.create_price,
+    update=catalog.update_price,
+    listing=lambda sb, q: catalog.listing(sb, "price", q),
+)
+crud(
+    "/v1/plans",
+    "plan",
+    "plan",
+    create=catalog.create_plan,
+    update=catalog.update_plan,
+    delete=lambda sb, p: catalog._deleted(sb, p, "plan.deleted"),
+    listing=lambda sb, q: catalog.listing(sb, "plan", q),
+)
+crud(
+    "/v1/coupons",
+    "coupon",
+    "coupon",
+    create=catalog.create_coupon,
+    update=catalog.update_coupon,
+    delete=catalog.delete_coupon,
+)
+crud(
+    "/v1/promotion_codes",
+    "promotion_code",
+    "promotion code",
+    create=catalog.create_promotion_code,
+    update=catalog.update_promotion_code,
+    listing=lambda sb, q: catalog.listing(sb, "promotion_code", q),
+)
+crud(
+    "/v1/tax_rates",
+    "tax_rate",
+    "tax rate",
+    create=catalog.create_tax_rate,
+    update=catalog.update_tax_rate,
+    listing=lambda sb, q: catalog.listing(sb, "tax_rate", q),
+)
 
 # -- payments -----------------------------------------------------------------------------
-crud("/v1/payment_methods", "payment_method", "PaymentMethod", create=methods.create,
-     listing=lambda sb, q: filters.apply(sb.store.all_of("payment_method"),
-                                         filters.equal(q, "customer", "type")))  # fmt: skip
+crud(
+    "/v1/payment_methods",
+    "payment_method",
+    "PaymentMethod",
+    create=methods.create,
+    listing=lambda sb, q: filters.apply(
+        sb.store.all_of("payment_method"), filters.equal(q, "customer", "type")
+    ),
+)
 route("POST", "/v1/payment_methods/{id}/attach")(lambda sb, q, pid: methods.attach(sb, pid, q))
 route("POST", "/v1/payment_methods/{id}/detach")(lambda sb, q, pid: methods.detach(sb, pid))
 
@@ -252,18 +311,34 @@ def _update_pm(sb: Sandbox, q: params.Params, pid: str) -> Obj:
     return pm
 
 
-crud("/v1/payment_intents", "payment_intent", "payment_intent", create=intents.create,
-     update=intents.update, listing=intents.listing)  # fmt: skip
-for _action, _fn in (("confirm", intents.confirm), ("capture", intents.capture),
-                     ("cancel", intents.cancel)):  # fmt: skip
+crud(
+    "/v1/payment_intents",
+    "payment_intent",
+    "payment_intent",
+    create=intents.create,
+    update=intents.update,
+    listing=intents.listing,
+)
+for _action, _fn in (
+    ("confirm", intents.confirm),
+    ("capture", intents.capture),
+    ("cancel", intents.cancel),
+):
     route("POST", "/v1/payment_intents/{id}/" + _action)(
         lambda sb, q, pid, fn=_fn: fn(sb, sb.need(pid, "payment_intent", kind="payment_intent"), q)
     )
-crud("/v1/charges", "charge", "charge", create=intents.charge_for_source,
-     update=intents.update_charge,
-     listing=lambda sb, q: filters.apply(sb.store.all_of("charge"),
-                                         filters.equal(q, "customer", "payment_intent"),
-                                         filters.range_filter(q, "created")))  # fmt: skip
+crud(
+    "/v1/charges",
+    "charge",
+    "charge",
+    create=intents.charge_for_source,
+    update=intents.update_charge,
+    listing=lambda sb, q: filters.apply(
+        sb.store.all_of("charge"),
+        filters.equal(q, "customer", "payment_intent"),
+        filters.range_filter(q, "created"),
+    ),
+)
 route("POST", "/v1/charges/{id}/capture")(
     lambda sb, q, cid: intents.capture_charge(sb, sb.need(cid, "charge"), q)
 )
@@ -275,11 +350,18 @@ def _charge_refunds(sb: Sandbox, q: params.Params, cid: str) -> Obj:
     return _list(sb, charges.refunds_of(sb, ch), q, f"/v1/charges/{cid}/refunds")
 
 
-crud("/v1/refunds", "refund", "refund", create=charges.create_refund,
-     update=charges.update_refund,
-     listing=lambda sb, q: filters.apply(sb.store.all_of("refund"),
-                                         filters.equal(q, "charge", "payment_intent"),
-                                         filters.range_filter(q, "created")))  # fmt: skip
+crud(
+    "/v1/refunds",
+    "refund",
+    "refund",
+    create=charges.create_refund,
+    update=charges.update_refund,
+    listing=lambda sb, q: filters.apply(
+        sb.store.all_of("refund"),
+        filters.equal(q, "charge", "payment_intent"),
+        filters.range_filter(q, "created"),
+    ),
+)
 route("POST", "/v1/refunds/{id}/cancel")(
     lambda sb, q, rid: charges.cancel_refund(sb, sb.need(rid, "refund"))
 )
@@ -289,10 +371,18 @@ route("POST", "/v1/disputes/{id}/close")(
 )
 
 # -- payouts ------------------------------------------------------------------------------
-crud("/v1/payouts", "payout", "payout", create=ledger.create_payout,
-     listing=lambda sb, q: filters.apply(sb.store.all_of("payout"), filters.equal(q, "status"),
-                                         filters.range_filter(q, "created"),
-                                         filters.range_filter(q, "arrival_date")))  # fmt: skip
+crud(
+    "/v1/payouts",
+    "payout",
+    "payout",
+    create=ledger.create_payout,
+    listing=lambda sb, q: filters.apply(
+        sb.store.all_of("payout"),
+        filters.equal(q, "status"),
+        filters.range_filter(q, "created"),
+        filters.range_filter(q, "arrival_date"),
+    ),
+)
 
 
 @route("POST", "/v1/payouts/{id}")
@@ -310,20 +400,36 @@ route("POST", "/v1/payouts/{id}/cancel")(
 )
 
 # -- billing ------------------------------------------------------------------------------
-crud("/v1/invoiceitems", "invoiceitem", "invoiceitem", create=invoices.create_item,
-     update=invoices.update_item, delete=invoices.delete_item,
-     listing=invoices.item_listing)  # fmt: skip
-crud("/v1/invoices", "invoice", "invoice", create=invoices.create, update=invoices.update,
-     delete=invoices.delete, listing=invoices.listing)  # fmt: skip
+crud(
+    "/v1/invoiceitems",
+    "invoiceitem",
+    "invoiceitem",
+    create=invoices.create_item,
+    update=invoices.update_item,
+    delete=invoices.delete_item,
+    listing=invoices.item_listing,
+)
+crud(
+    "/v1/invoices",
+    "invoice",
+    "invoice",
+    create=invoices.create,
+    update=invoices.update,
+    delete=invoices.delete,
+    listing=invoices.listing,
+)
 route("GET", "/v1/invoices/search")(
     lambda sb, q: search.run(sb, "invoice", q, "/v1/invoices/search")
 )
 ROUTES.insert(0, ROUTES.pop())
-for _action, _fn in (("finalize", lambda sb, inv, q: invoices.finalize(sb, inv)),
-                     ("pay", invoices.pay),
-                     ("void", lambda sb, inv, q: invoices.void(sb, inv)),
-                     ("mark_uncollectible", lambda sb, inv, q: invoices.mark_uncollectible(sb, inv)),
-                     ("send", lambda sb, inv, q: invoices.send(sb, inv))):  # fmt: skip
+_INVOICE_ACTIONS: tuple[tuple[str, Handler], ...] = (
+    ("finalize", lambda sb, inv, q: invoices.finalize(sb, inv)),
+    ("pay", invoices.pay),
+    ("void", lambda sb, inv, q: invoices.void(sb, inv)),
+    ("mark_uncollectible", lambda sb, inv, q: invoices.mark_uncollectible(sb, inv)),
+    ("send", lambda sb, inv, q: invoices.send(sb, inv)),
+)
+for _action, _fn in _INVOICE_ACTIONS:
     route("POST", "/v1/invoices/{id}/" + _action)(
         lambda sb, q, iid, fn=_fn: fn(sb, sb.need(iid, "invoice"), q)
     )
@@ -336,11 +442,22 @@ def _invoice_lines(sb: Sandbox, q: params.Params, iid: str) -> Obj:
     return _list(sb, lines, q, f"/v1/invoices/{iid}/lines")
 
 
-crud("/v1/invoice_payments", "invoice_payment", "invoice payment",
-     listing=lambda sb, q: filters.apply(sb.store.all_of("invoice_payment"),
-                                         filters.equal(q, "invoice", "status")))  # fmt: skip
-crud("/v1/credit_notes", "credit_note", "credit note", create=credit_notes.create,
-     update=credit_notes.update, listing=credit_notes.listing)  # fmt: skip
+crud(
+    "/v1/invoice_payments",
+    "invoice_payment",
+    "invoice payment",
+    listing=lambda sb, q: filters.apply(
+        sb.store.all_of("invoice_payment"), filters.equal(q, "invoice", "status")
+    ),
+)
+crud(
+    "/v1/credit_notes",
+    "credit_note",
+    "credit note",
+    create=credit_notes.create,
+    update=credit_notes.update,
+    listing=credit_notes.listing,
+)
 route("POST", "/v1/credit_notes/{id}/void")(
     lambda sb, q, cid: credit_notes.void(sb, sb.need(cid, "credit_note", kind="credit note"))
 )
@@ -352,8 +469,14 @@ def _credit_note_lines(sb: Sandbox, q: params.Params, cid: str) -> Obj:
     return _list(sb, list(reversed(cn["lines"]["data"])), q, f"/v1/credit_notes/{cid}/lines")
 
 
-crud("/v1/subscriptions", "subscription", "subscription", create=subscriptions.create,
-     update=subscriptions.update, listing=subscriptions.listing)  # fmt: skip
+crud(
+    "/v1/subscriptions",
+    "subscription",
+    "subscription",
+    create=subscriptions.create,
+    update=subscriptions.update,
+    listing=subscriptions.listing,
+)
 route("DELETE", "/v1/subscriptions/{id}")(
     lambda sb, q, sid: subscriptions.cancel(sb, sb.need(sid, "subscription"), q)
 )
@@ -369,8 +492,13 @@ route("GET", "/v1/subscriptions/search")(
 ROUTES.insert(0, ROUTES.pop())
 
 # -- test clocks --------------------------------------------------------------------------
-crud("/v1/test_helpers/test_clocks", "test_helpers.test_clock", "test clock",
-     create=clock.create_test_clock, delete=clock.delete_test_clock)  # fmt: skip
+crud(
+    "/v1/test_helpers/test_clocks",
+    "test_helpers.test_clock",
+    "test clock",
+    create=clock.create_test_clock,
+    delete=clock.delete_test_clock,
+)
 route("POST", "/v1/test_helpers/test_clocks/{id}/advance")(
     lambda sb, q, cid: clock.advance_test_clock(
         sb, sb.need(cid, "test_helpers.test_clock", kind="test clock"), q
@@ -390,7 +518,7 @@ def _create_endpoint(sb: Sandbox, q: params.Params) -> Obj:
     ep = [e for e in sb.store.all_of("webhook_endpoint") if e["url"] == url][-1]
     ep["description"] = params.string(q, "description")
     params.apply_metadata(ep, q)
-    out = sb.render(ep)
+    out: Obj = sb.render(ep)
     out["secret"] = ep["_secret"]
     return out
 
@@ -416,5 +544,11 @@ def _delete_endpoint(sb: Sandbox, ep: Obj) -> Obj:
     return customers.deleted(ep)
 
 
-crud("/v1/webhook_endpoints", "webhook_endpoint", "webhook endpoint", create=_create_endpoint,
-     update=_update_endpoint, delete=_delete_endpoint)  # fmt: skip
+crud(
+    "/v1/webhook_endpoints",
+    "webhook_endpoint",
+    "webhook endpoint",
+    create=_create_endpoint,
+    update=_update_endpoint,
+    delete=_delete_endpoint,
+)

@@ -43,8 +43,8 @@ def _predicate(clause: str) -> Callable[[Obj], bool]:
             return got is not None and str(wanted).lower() in str(got).lower()
         if not isinstance(got, int):
             return False
-        return {">": got > wanted, "<": got < wanted, ">=": got >= wanted,
-                "<=": got <= wanted}[op]  # fmt: skip
+        checks = {">": got > wanted, "<": got < wanted, ">=": got >= wanted, "<=": got <= wanted}
+        return bool(checks[op])
 
     return test
 

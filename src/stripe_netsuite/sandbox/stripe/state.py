@@ -175,7 +175,8 @@ class Sandbox:
         paths = [p.split(".") for p in expand if p]
         if isinstance(out, dict):
             for (otype, key), fn in self.includables.items():
-                if out.get("object") == otype and any(p[0] == key for p in paths):
+                wanted = key in out or any(p[0] == key for p in paths)
+                if out.get("object") == otype and wanted:
                     out[key] = fn(obj)
         for path in paths:
             out = self._expand(out, path)

@@ -50,12 +50,20 @@ def _item(sb: Sandbox, sub: Obj, price_obj: Obj, quantity: int, spec: dict[str, 
         )
     rates = [sb.render(sb.need(str(r), "tax_rate")) for r in params.array(spec, "tax_rates")]
     item = {
-        "id": sb.new_id("si"), "object": "subscription_item", "billing_thresholds": None,
-        "created": sub["created"], "current_period_end": sub["_period_end"],
-        "current_period_start": sub["_period_start"], "discounts": [], "metadata": {},
-        "plan": catalog.as_plan(price_obj), "price": sb.render(price), "quantity": quantity,
-        "subscription": sub["id"], "tax_rates": rates,
-    }  # fmt: skip
+        "id": sb.new_id("si"),
+        "object": "subscription_item",
+        "billing_thresholds": None,
+        "created": sub["created"],
+        "current_period_end": sub["_period_end"],
+        "current_period_start": sub["_period_start"],
+        "discounts": [],
+        "metadata": {},
+        "plan": catalog.as_plan(price_obj),
+        "price": sb.render(price),
+        "quantity": quantity,
+        "subscription": sub["id"],
+        "tax_rates": rates,
+    }
     params.apply_metadata(item, spec)
     return item
 
@@ -94,17 +102,27 @@ def _period_lines(sb: Sandbox, sub: Obj, inv: Obj, *, trial: bool) -> list[Obj]:
             quantity_decimal=str(item["quantity"]),
             subtotal=amount,
             subscription=sub["id"],
-            parent={"invoice_item_details": None, "type": "subscription_item_details",
-                    "subscription_item_details": {"invoice_item": None, "proration": False,
-                                                  "proration_details": {"credited_items": None},
-                                                  "subscription": sub["id"],
-                                                  "subscription_item": item["id"]}},
-            pricing={"price_details": {"price": item["price"]["id"],
-                                       "product": item["price"]["product"]},
-                     "type": "price_details",
-                     "unit_amount_decimal": str(_unit(item))},
+            parent={
+                "invoice_item_details": None,
+                "type": "subscription_item_details",
+                "subscription_item_details": {
+                    "invoice_item": None,
+                    "proration": False,
+                    "proration_details": {"credited_items": None},
+                    "subscription": sub["id"],
+                    "subscription_item": item["id"],
+                },
+            },
+            pricing={
+                "price_details": {
+                    "price": item["price"]["id"],
+                    "product": item["price"]["product"],
+                },
+                "type": "price_details",
+                "unit_amount_decimal": str(_unit(item)),
+            },
             _tax_rates=list(item["tax_rates"]) or list(sub["default_tax_rates"]),
-        )  # fmt: skip
+        )
         lines.append(line)
     return lines
 
@@ -127,7 +145,11 @@ def _invoice(sb: Sandbox, sub: Obj, reason: str, *, trial: bool, period: bool = 
     if period:
         inv["_sub_lines"] = _period_lines(sb, sub, inv, trial=trial)
     for ii in sb.store.all_of("invoiceitem"):
-        if ii.get("_subscription") == sub["id"] and not ii.get("invoice") and not ii.get("_deleted"):
+        if (
+            ii.get("_subscription") == sub["id"]
+            and not ii.get("invoice")
+            and not ii.get("_deleted")
+        ):
             ii["invoice"] = inv["id"]
             sb.touch(ii)
     invoices.compute(sb, inv)
@@ -152,7 +174,7 @@ def _collect(sb: Sandbox, sub: Obj, inv: Obj) -> bool:
         invoices.pay(sb, inv, {"off_session": "true"} if sub["status"] != "incomplete" else {})
     except errors.StripeError:
         return False
-    return inv["status"] == "paid"
+    return bool(inv["status"] == "paid")
 
 
 def create(sb: Sandbox, q: params.Params) -> Obj:
@@ -174,10 +196,16 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
     if trial_end is not None and trial_end <= now:
         trial_end = None
     behaviour = params.string(q, "payment_behavior") or "allow_incomplete"
-    missing = params.string(params.mapping(params.mapping(q, "trial_settings"), "end_behavior"),
-                            "missing_payment_method") or "create_invoice"  # fmt: skip
-    period_end = trial_end or add_interval(now, rec.get("interval", "month"),
-                                           rec.get("interval_count", 1))  # fmt: skip
+    missing = (
+        params.string(
+            params.mapping(params.mapping(q, "trial_settings"), "end_behavior"),
+            "missing_payment_method",
+        )
+        or "create_invoice"
+    )
+    period_end = trial_end or add_interval(
+        now, rec.get("interval", "month"), rec.get("interval_count", 1)
+    )
     sub = sb.create(
         "subscription",
         "sub",
@@ -193,14 +221,18 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
         customer=cus["id"],
         days_until_due=params.integer(q, "days_until_due"),
         default_payment_method=params.string(q, "default_payment_method"),
-        default_tax_rates=[sb.render(sb.need(str(r), "tax_rate"))
-                           for r in params.array(q, "default_tax_rates")],  # fmt: skip
+        default_tax_rates=[
+            sb.render(sb.need(str(r), "tax_rate")) for r in params.array(q, "default_tax_rates")
+        ],
         description=params.string(q, "description"),
         discounts=[],
         invoice_settings={"account_tax_ids": None, "issuer": {"type": "self"}},
         items={"object": "list", "data": [], "has_more": False, "total_count": 0, "url": None},
-        payment_settings={"payment_method_options": None, "payment_method_types": None,
-                          "save_default_payment_method": "off"},  # fmt: skip
+        payment_settings={
+            "payment_method_options": None,
+            "payment_method_types": None,
+            "save_default_payment_method": "off",
+        },
         start_date=now,
         status="incomplete",
         test_clock=cus.get("test_clock"),
@@ -217,14 +249,17 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
     sub["items"]["url"] = f"/v1/subscription_items?subscription={sub['id']}"
     for spec, price in zip(specs, prices, strict=True):
         quantity = params.integer(spec, "quantity")
-        sub["items"]["data"].append(_item(sb, sub, price, 1 if quantity is None else quantity, spec))
+        sub["items"]["data"].append(
+            _item(sb, sub, price, 1 if quantity is None else quantity, spec)
+        )
     sub["items"]["total_count"] = len(sub["items"]["data"])
     coupon = params.string(q, "coupon")
     promo = params.string(q, "promotion_code")
     sub["discounts"] = invoices._discount_refs(sb, q, customer=cus["id"], subscription=sub["id"])
     if coupon or promo:
-        disc = catalog.discount(sb, coupon=coupon, promotion_code=promo, customer=cus["id"],
-                                subscription=sub["id"])  # fmt: skip
+        disc = catalog.discount(
+            sb, coupon=coupon, promotion_code=promo, customer=cus["id"], subscription=sub["id"]
+        )
         sub["discounts"].append(disc["id"])
     params.apply_metadata(sub, q)
     sb.emit("customer.subscription.created", sub)
@@ -284,8 +319,9 @@ def _end_trial(sb: Sandbox, sub: Obj, moment: int) -> None:
 def _start_period(sb: Sandbox, sub: Obj, start: int, before: dict[str, Any]) -> None:
     item0 = sub["items"]["data"][0]["price"]["recurring"]
     sub["_period_start"] = start
-    sub["_period_end"] = add_interval(start, item0["interval"], item0["interval_count"],
-                                      sub["_anchor_day"])  # fmt: skip
+    sub["_period_end"] = add_interval(
+        start, item0["interval"], item0["interval_count"], sub["_anchor_day"]
+    )
     for item in sub["items"]["data"]:
         item["current_period_start"] = sub["_period_start"]
         item["current_period_end"] = sub["_period_end"]
@@ -332,8 +368,11 @@ def _advance(sb: Sandbox, sub: Obj, when: int) -> None:
 
 
 def _cancel_now(sb: Sandbox, sub: Obj, reason: str) -> None:
-    now = sb.now() if sb._at is not None else invoices.time_for(
-        sb, sb.get(sub["customer"], "customer"))  # fmt: skip
+    now = (
+        sb.now()
+        if sb._at is not None
+        else invoices.time_for(sb, sb.get(sub["customer"], "customer"))
+    )
     sub["status"] = "canceled"
     sub["canceled_at"] = sub.get("canceled_at") or now
     sub["ended_at"] = now
@@ -350,8 +389,11 @@ def cancel(sb: Sandbox, sub: Obj, q: params.Params) -> Obj:
         _prorate(sb, sub, [(item, None, 0) for item in sub["items"]["data"]])
     _cancel_now(sb, sub, "cancellation_requested")
     if params.boolean(q, "invoice_now"):
-        pending = [ii for ii in sb.store.all_of("invoiceitem")
-                   if ii.get("_subscription") == sub["id"] and not ii.get("invoice")]  # fmt: skip
+        pending = [
+            ii
+            for ii in sb.store.all_of("invoiceitem")
+            if ii.get("_subscription") == sub["id"] and not ii.get("invoice")
+        ]
         if pending:
             inv = _invoice(sb, sub, "subscription_update", trial=False, period=False)
             _collect(sb, sub, inv)
@@ -378,19 +420,35 @@ def _prorate(sb: Sandbox, sub: Obj, changes: list[tuple[Obj, Obj | None, int]]) 
             amount = pricing.round_minor(unit * new_qty * frac)
             entries.append((amount, f"Remaining time on {name} after {date}"))
         for amount, desc in entries:
-            ii = invoices.create_item(sb, {
-                "customer": cus["id"], "amount": amount, "currency": sub["currency"],
-                "description": desc, "subscription": sub["id"],
-                "period": {"start": now, "end": end},
-            })  # fmt: skip
+            ii = invoices.create_item(
+                sb,
+                {
+                    "customer": cus["id"],
+                    "amount": amount,
+                    "currency": sub["currency"],
+                    "description": desc,
+                    "subscription": sub["id"],
+                    "period": {"start": now, "end": end},
+                },
+            )
             ii["proration"] = True
             ii["discountable"] = False
 
 
 def update(sb: Sandbox, sub: Obj, q: params.Params) -> Obj:
     """`POST /v1/subscriptions/{id}`: items with prorations, trial end, cancel at period end."""
-    keys = ["metadata", "items", "cancel_at_period_end", "cancel_at", "default_payment_method",
-            "description", "trial_end", "status", "discounts", "collection_method"]  # fmt: skip
+    keys = [
+        "metadata",
+        "items",
+        "cancel_at_period_end",
+        "cancel_at",
+        "default_payment_method",
+        "description",
+        "trial_end",
+        "status",
+        "discounts",
+        "collection_method",
+    ]
     before = sb.snapshot(sub, keys)
     if sub["status"] in {"canceled", "incomplete_expired"} and set(q) - {
         "metadata",
@@ -415,8 +473,9 @@ def update(sb: Sandbox, sub: Obj, q: params.Params) -> Obj:
         sub["cancel_at"] = params.integer(q, "cancel_at")
     params.apply_metadata(sub, q)
     if "discounts" in q:
-        sub["discounts"] = invoices._discount_refs(sb, q, customer=cus["id"],
-                                                   subscription=sub["id"])  # fmt: skip
+        sub["discounts"] = invoices._discount_refs(
+            sb, q, customer=cus["id"], subscription=sub["id"]
+        )
     behaviour = params.string(q, "proration_behavior") or "create_prorations"
     changes = _item_changes(sb, sub, q)
     if changes and behaviour != "none" and sub["status"] == "active":

@@ -106,7 +106,8 @@ def replay(
             pairs = forms.encode(body)
             url = api_base.rstrip("/") + url_path
             if method in {"GET", "DELETE"}:
-                resp = http.request(method, url, params=pairs, headers=headers)
+                query: list[tuple[str, str | int | float | bool | None]] = list(pairs)
+                resp = http.request(method, url, params=query, headers=headers)
             else:
                 resp = http.request(
                     method,
