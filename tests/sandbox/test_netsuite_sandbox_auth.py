@@ -22,7 +22,7 @@ from netsuite_helpers import (
     token_form,
 )
 
-from stripe_netsuite.sandbox.netsuite import SandboxConfig, auth, create_app
+from stripe_netsuite.sandbox.netsuite import SandboxConfig, auth, create_app, errors
 
 KEY = rsa_key()
 OTHER_KEY = rsa_key()
@@ -241,3 +241,38 @@ async def test_any_bearer_mode_accepts_tokens_without_exchange() -> None:
         ok = await c.get(RECORDS + "/currency/1", headers={"Authorization": "Bearer anything"})
         assert ok.status_code == 200
         assert_invalid_login(await c.get(RECORDS + "/currency/1"))
+
+
+def test_access_tokens_expire_after_an_hour() -> None:
+    now = [1_000_000.0]
+    authenticator = auth.Authenticator(
+        auth.Credentials(
+            account_id="1234567_SB1",
+            consumer_key="ck",
+            consumer_secret="cs",
+            token_id="t",
+            token_secret="ts",
+            client_id="sandbox-client",
+            certificate_id="sandbox-cert",
+            public_key=KEY.public_key(),
+        ),
+        clock=lambda: now[0],
+    )
+    issued = authenticator.issue_token(
+        token_form(assertion(KEY, aud="http://x" + TOKEN)), token_urls={"http://x" + TOKEN}
+    )
+    bearer = f"Bearer {issued['access_token']}"
+    check = {
+        "method": "GET",
+        "scheme": "http",
+        "host": "x",
+        "raw_path": "/",
+        "query": "",
+        "body": b"",
+    }
+    authenticator.check(authorization=bearer, **check)  # type: ignore[arg-type]
+    now[0] += 3601
+    with pytest.raises(errors.NetSuiteError) as refused:
+        authenticator.check(authorization=bearer, **check)  # type: ignore[arg-type]
+    assert refused.value.status == 401
+    assert refused.value.code == "INVALID_LOGIN"

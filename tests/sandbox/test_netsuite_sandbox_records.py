@@ -299,3 +299,38 @@ async def test_sandbox_records_export(client: httpx.AsyncClient) -> None:
     assert [c["id"] for c in export["customer"]] == [customer]
     assert export["invoice"][0]["item"]["items"][0]["amount"] == 3.0
     assert len(export["currency"]) == len(chart.CURRENCIES)
+
+
+async def test_patch_updates_keyed_apply_lines(client: httpx.AsyncClient) -> None:
+    customer = await make_customer(client)
+    first = await make_invoice(client, customer, (1, "10.00"))
+    second = await make_invoice(client, customer, (1, "10.00"))
+    payment = {
+        "customer": {"id": customer},
+        "payment": Decimal("15"),
+        "apply": {"items": [{"doc": {"id": first}, "amount": Decimal("10")}]},
+    }
+    pid = new_id(await send(client, "POST", RECORDS + "/customerPayment", payment))
+    patch = {
+        "apply": {
+            "items": [
+                {"doc": {"id": first}, "amount": Decimal("5")},
+                {"doc": {"id": second}, "amount": Decimal("10")},
+            ]
+        }
+    }
+    patched = await send(client, "PATCH", f"{RECORDS}/customerPayment/{pid}", patch)
+    assert patched.status_code == 204, patched.text
+    record = await get(client, f"/customerPayment/{pid}?expandSubResources=true")
+    assert [line["amount"] for line in record["apply"]["items"]] == [5.0, 10.0]
+    assert (await get(client, f"/invoice/{first}"))["amountRemaining"] == 5.0
+    assert (await get(client, f"/invoice/{second}"))["amountRemaining"] == 0
+    replaced = await send(
+        client,
+        "PATCH",
+        f"{RECORDS}/customerPayment/{pid}?replace=apply",
+        {"apply": {"items": [{"doc": {"id": second}, "amount": Decimal("3")}]}},
+    )
+    assert replaced.status_code == 204
+    assert (await get(client, f"/invoice/{first}"))["amountRemaining"] == 10.0
+    assert (await get(client, f"/invoice/{second}"))["amountRemaining"] == 7.0

@@ -423,3 +423,21 @@ async def test_transforms(client: httpx.AsyncClient) -> None:
     assert (await get(client, f"/invoice/{other}"))["amountRemaining"] == 0
     unsupported = await client.post(f"{RECORDS}/invoice/{invoice}/!transform/deposit")
     assert unsupported.status_code == 400
+
+
+async def test_deposited_payment_amount_is_frozen(client: httpx.AsyncClient) -> None:
+    customer = await make_customer(client)
+    payment = new_id(await make_payment(client, customer, "30.00"))
+    await send(
+        client,
+        "POST",
+        RECORDS + "/deposit",
+        {"account": {"id": chart.BANK_ACCOUNTS["usd"]}, "payment": {"items": [{"id": payment}]}},
+    )
+    changed = await send(
+        client, "PATCH", f"{RECORDS}/customerPayment/{payment}", {"payment": Decimal("31")}
+    )
+    assert changed.status_code == 400
+    assert error_path(changed) == "payment"
+    memo = await send(client, "PATCH", f"{RECORDS}/customerPayment/{payment}", {"memo": "ok"})
+    assert memo.status_code == 204

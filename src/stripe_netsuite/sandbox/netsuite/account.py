@@ -232,6 +232,14 @@ class Account:
     def _save(self, rtype: str, body: Body, old: Body | None) -> None:
         ctx = self._context()
         touched = rules.prepare(ctx, rtype, body)
+        holder = self.ledger.deposited_in.get(str(body["id"]))
+        if old is not None and holder is not None:
+            for name in ("payment", "total", "currency"):
+                if old.get(name) != body.get(name):
+                    raise errors.user_error(
+                        f"This transaction is in deposit {holder}; its {name} cannot change.",
+                        name,
+                    )
         stamp = now_iso(self.clock)
         schema = self.dic.records[rtype]
         created_field = next(

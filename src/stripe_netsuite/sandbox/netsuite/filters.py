@@ -55,7 +55,15 @@ _OPERATORS = {
     "ON_OR_BEFORE_NOT",
     *_UNARY,
 }
-_DATE_FORMATS = ("%m/%d/%Y %H:%M", "%m/%d/%Y", "%m/%d/%y %H:%M", "%m/%d/%y", "%Y-%m-%d")
+_DATE_FORMATS = (
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+    "%m/%d/%y %I:%M %p",
+    "%m/%d/%y %H:%M",
+    "%m/%d/%y",
+    "%Y-%m-%d",
+)
 
 
 def _bad(detail: str) -> errors.NetSuiteError:
