@@ -77,6 +77,12 @@ class DepositContext:
     reversal_payment_ids: Mapping[str, str] = field(default_factory=_empty)
     #: NetSuite cashSale ids of reinstated dispute funds by Stripe dispute id.
     reversal_cash_sale_ids: Mapping[str, str] = field(default_factory=_empty)
+    #: NetSuite journal entries that expensed a dispute's fee against Stripe clearing, by
+    #: Stripe dispute id; the deposit then clears that fee from Stripe clearing instead
+    #: of expensing it a second time.
+    dispute_fee_ids: Mapping[str, str] = field(default_factory=_empty)
+    #: The same for fees Stripe returned on a won dispute.
+    dispute_fee_reversal_ids: Mapping[str, str] = field(default_factory=_empty)
 
     @property
     def stripe_account_id(self) -> str:
@@ -267,7 +273,7 @@ class _Builder:
         ):
             return  # the payout's own movement (and its failure) is the payout itself
         self.net += amount - fee
-        self._fees(bt, btid, category, fee)
+        self._fees(bt, btid, category, fee, source)
         if amount == 0:
             return
         if category in ("charge", "payment"):
@@ -341,23 +347,19 @@ class _Builder:
 
     def _dispute_reversal(self, btid: str, amount: int, source: str | None) -> None:
         if source and source in self.ctx.reversal_payment_ids:
-            pid = _payment_id(self.ctx.reversal_payment_ids[source], btid, self.po.id)
-            if amount < 0:
-                self._suspense_raw(btid, amount, "a negative dispute reversal")
-                return
-            self.lines.append(
-                _Line(
-                    "payment",
-                    pid,
-                    amount,
-                    f"Stripe dispute reversal {source} ({btid})",
-                    source=btid,
-                )
-            )
+            pid = self.ctx.reversal_payment_ids[source]
         elif source and source in self.ctx.reversal_cash_sale_ids:
-            self._line(self._clearing(), amount, f"Stripe dispute reversal {source} ({btid})")
+            # The cash sale waits in Undeposited Funds, like a payment.
+            pid = self.ctx.reversal_cash_sale_ids[source]
         else:
             self._suspense_raw(btid, amount, f"its dispute reversal is not in NetSuite ({source})")
+            return
+        if amount < 0:
+            self._suspense_raw(btid, amount, "a negative dispute reversal")
+            return
+        memo = f"Stripe dispute reversal {source} ({btid})"
+        self.lines.append(_Line("payment", _payment_id(pid, btid, self.po.id), amount, memo,
+                                source=btid))  # fmt: skip
 
     def _by_category(
         self, bt: Mapping[str, Any], btid: str, category: str, amount: int, source: str | None
@@ -378,7 +380,10 @@ class _Builder:
         else:
             self._suspense(bt, btid, amount, "no account is configured for its reporting category")
 
-    def _fees(self, bt: Mapping[str, Any], btid: str, category: str, fee: int) -> None:
+    def _fees(
+        self, bt: Mapping[str, Any], btid: str, category: str, fee: int, source: str | None
+    ) -> None:
+        account = self._dispute_fee_account(category, source)
         details = bt.get("fee_details") or []
         if not isinstance(details, list):
             raise exceptions.MappingError(
@@ -393,22 +398,31 @@ class _Builder:
                     stripe_id=self.po.id,
                 )
             itemized += value
-            self._fee(category, str(entry.get("type") or "stripe_fee"), value)
+            self._fee(account, str(entry.get("type") or "stripe_fee"), value)
         if fee != itemized:
             # A fee without (complete) details is still a Stripe fee.
-            self._fee(category, "stripe_fee", fee - itemized)
+            self._fee(account, "stripe_fee", fee - itemized)
 
-    def _fee(self, category: str, fee_type: str, minor: int) -> None:
+    def _dispute_fee_account(self, category: str, source: str | None) -> str | None:
+        """Where a dispute's fees go: None for other balance transactions."""
+        if category == "dispute":
+            journals = self.ctx.dispute_fee_ids
+        elif category == "dispute_reversal":
+            journals = self.ctx.dispute_fee_reversal_ids
+        else:
+            return None
+        if source and source in journals:
+            # The dispute flow already expensed the fee against Stripe clearing.
+            return self._clearing()
+        return self._account("dispute_fees")
+
+    def _fee(self, dispute_account: str | None, fee_type: str, minor: int) -> None:
         if minor == 0:
             return
-        if category in ("dispute", "dispute_reversal"):
-            account = self._account("dispute_fees")
-        else:
-            account = self.gl.reporting_categories.get(f"fee:{fee_type}") or self._account(
-                "stripe_fees"
-            )
+        account = dispute_account or self.gl.reporting_categories.get(f"fee:{fee_type}")
         # A fee is money out (cash back); a returned fee is money in (other).
-        self._fee_bucket(account, fee_type, -minor, dispute=category.startswith("dispute"))
+        self._fee_bucket(account or self._account("stripe_fees"), fee_type, -minor,
+                         dispute=dispute_account is not None)  # fmt: skip
 
     def _fee_bucket(
         self, account: str, fee_type: str, amount: int, *, dispute: bool = False

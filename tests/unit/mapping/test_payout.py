@@ -131,9 +131,11 @@ def lines(body: Any) -> list[tuple[str, str, str]]:
 IDS: dict[str, Any] = {
     "payment_ids": {"ch_1": "1001", "py_1": "1002", "ch_2": "1003"},
     "refund_ids": {"re_1": "3001"},
-    "dispute_ids": {"dp_1": "4001"},
-    "reversal_payment_ids": {"dp_1": "2001"},
+    "reversal_payment_ids": {"dp_1": "2001", "dp_3": "2003"},
     "reversal_cash_sale_ids": {"dp_2": "5001"},
+    "dispute_ids": {"dp_1": "4001", "dp_3": "4003"},
+    "dispute_fee_ids": {"dp_3": "8003"},
+    "dispute_fee_reversal_ids": {"dp_3": "8103"},
 }
 
 CASES: list[tuple[str, list[dict[str, Any]], dict[str, Any], list[tuple[str, str, str]], int]] = [
@@ -160,7 +162,15 @@ CASES: list[tuple[str, list[dict[str, Any]], dict[str, Any], list[tuple[str, str
      [("payment", "2001", "250.00"), ("other", DISPUTE_FEES, "15.00")], 0),
     ("won dispute reinstated as a cash sale",
      [bt("txn_1", "dispute_reversal", 25000, source="dp_2", type_="adjustment")], {},
-     [("other", CLEARING, "250.00")], 0),
+     [("payment", "5001", "250.00")], 0),
+    ("dispute fee already expensed by a journal: cleared from Stripe clearing",
+     [bt("txn_1", "dispute", -25000, source="dp_3", type_="adjustment",
+         fee_details=fees(("stripe_fee", 1500)))], {},
+     [("cashback", CLEARING, "250.00"), ("cashback", CLEARING, "15.00")], 0),
+    ("returned dispute fee already reversed by a journal",
+     [bt("txn_1", "dispute_reversal", 25000, source="dp_3", type_="adjustment",
+         fee_details=fees(("stripe_fee", -1500)))], {},
+     [("payment", "2003", "250.00"), ("other", CLEARING, "15.00")], 0),
     ("dispute reversal with no NetSuite record",
      [bt("txn_1", "dispute_reversal", 25000, source="dp_9", type_="adjustment")], {},
      [("other", SUSPENSE, "250.00")], 1),

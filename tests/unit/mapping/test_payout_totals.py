@@ -40,6 +40,7 @@ def _generate(
     payment_amounts: dict[str, Decimal] = {}
     refund_ids: dict[str, str] = {}
     dispute_ids: dict[str, str] = {}
+    fee_journals: dict[str, str] = {}
     reversal_payments: dict[str, str] = {}
     reversal_sales: dict[str, str] = {}
     exp = money.exponent(currency)
@@ -85,6 +86,8 @@ def _generate(
                 target = rng.choice([reversal_payments, reversal_sales, {}])
                 target[dispute] = str(20_000 + n)
                 fee = -fee if rng.random() < 0.5 else 0
+            if rng.random() < 0.5:
+                fee_journals[dispute] = str(80_000 + n)
             bts.append(bt(btid, category, amount, source=dispute, type_="adjustment",
                           currency=currency, fee_details=fees(("stripe_fee", fee),
                                                               currency=currency)))  # fmt: skip
@@ -109,7 +112,8 @@ def _generate(
     ctx = deposit_context(gl, payment_ids=payment_ids, payment_amounts=payment_amounts,
                           refund_ids=refund_ids, dispute_ids=dispute_ids,
                           reversal_payment_ids=reversal_payments,
-                          reversal_cash_sale_ids=reversal_sales)  # fmt: skip
+                          reversal_cash_sale_ids=reversal_sales, dispute_fee_ids=fee_journals,
+                          dispute_fee_reversal_ids=fee_journals)  # fmt: skip
     listed = [*bts, own_bt(po)]
     rng.shuffle(listed)
     return po, listed, ctx
