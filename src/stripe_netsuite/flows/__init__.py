@@ -5,7 +5,7 @@ Importing this package registers every flow with `registry`.
 
 from __future__ import annotations
 
-from stripe_netsuite.flows import customer, invoice, items
+from stripe_netsuite.flows import credit_note, customer, dispute, invoice, items, payment, refund
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.registry import REGISTRY, Flow, enabled_kinds, ensure, register
 
@@ -15,5 +15,9 @@ register("plan", flow=items.sync_plan, role="item", switch="items")
 register("product", flow=items.sync_product, role="item", switch="items")
 register("coupon", flow=items.sync_coupon, role="discount_item", switch="items")
 register("invoice", flow=invoice.sync, role="invoice", switch="invoices")
+register("charge", flow=payment.sync, role="payment", switch="payments")
+register("refund", flow=refund.sync, role="refund", switch="refunds")
+register("credit_note", flow=credit_note.sync, role="credit_memo", switch="credit_notes")
+register("dispute", flow=dispute.sync, role="refund", switch="disputes")
 
 __all__ = ["REGISTRY", "Flow", "FlowContext", "enabled_kinds", "ensure", "register"]

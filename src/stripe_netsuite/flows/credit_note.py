@@ -1,0 +1,47 @@
+"""Stripe credit note → NetSuite credit memo, plus a refund, customer credit or out-of-band part."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from stripe_netsuite.flows import posting
+from stripe_netsuite.flows.context import FlowContext
+from stripe_netsuite.flows.fetch import fetch_gated
+from stripe_netsuite.flows.transactions import mapping_context
+from stripe_netsuite.mapping import credit_note as credit_note_mapping
+from stripe_netsuite.mapping.metadata import LINK_KEYS, linked_id
+from stripe_netsuite.mapping.transaction import id_of
+
+ROLE = "credit_memo"
+
+
+async def sync(ctx: FlowContext, credit_note_id: str) -> None:
+    """Post the credit memo; the refunds it made follow through the refund flow."""
+    note = await fetch_gated(ctx, "credit_notes", credit_note_id, expand=("refunds.refund",))
+    linked = linked_id(note, ROLE)
+    if linked and not await posting.is_own_record(
+        ctx, stripe_id=credit_note_id, role=ROLE, internal_id=linked
+    ):
+        await posting.link_existing(
+            ctx, stripe_id=credit_note_id, role=ROLE, record_type="creditMemo", internal_id=linked
+        )
+        return
+    mctx = await mapping_context(
+        ctx, customer=id_of(note.get("customer")), invoice=id_of(note.get("invoice"))
+    )
+    transfer = credit_note_mapping.map_balance_transfer(note, mctx)
+    if transfer is not None:
+        mctx = replace(mctx, balance_invoice_id=await posting.post(ctx, transfer))
+    memo = await posting.post(ctx, credit_note_mapping.map_credit_note(note, mctx))
+    mctx = replace(mctx, credit_memo_ids={**mctx.credit_memo_ids, credit_note_id: memo})
+    out_of_band = credit_note_mapping.map_out_of_band_refund(note, mctx)
+    if out_of_band is not None:
+        await posting.post(ctx, out_of_band)
+    await posting.write_back(
+        ctx,
+        resource="credit_notes",
+        object_id=credit_note_id,
+        metadata=note.get("metadata") or {},
+        key=LINK_KEYS[ROLE],
+        internal_id=memo,
+    )
