@@ -441,3 +441,40 @@ async def test_deposited_payment_amount_is_frozen(client: httpx.AsyncClient) -> 
     assert error_path(changed) == "payment"
     memo = await send(client, "PATCH", f"{RECORDS}/customerPayment/{payment}", {"memo": "ok"})
     assert memo.status_code == 204
+
+
+async def test_cash_sales_and_customer_deposits_can_be_deposited(
+    client: httpx.AsyncClient,
+) -> None:
+    customer = await make_customer(client)
+    sale = await send(
+        client,
+        "POST",
+        RECORDS + "/cashSale",
+        {
+            "entity": {"id": customer},
+            "item": {"items": [{"item": {"id": "20"}, "amount": Decimal("12.00")}]},
+        },
+    )
+    advance = await send(
+        client,
+        "POST",
+        RECORDS + "/customerDeposit",
+        {"customer": {"id": customer}, "payment": Decimal("8.00")},
+    )
+    sale_id, advance_id = new_id(sale), new_id(advance)
+    assert (await get(client, f"/cashSale/{sale_id}"))["account"]["id"] == chart.UNDEPOSITED_FUNDS
+    deposit = await send(
+        client,
+        "POST",
+        RECORDS + "/deposit",
+        {
+            "account": {"id": chart.BANK_ACCOUNTS["usd"]},
+            "payment": {"items": [{"id": sale_id}, {"id": advance_id}]},
+        },
+    )
+    record = await get(client, f"/deposit/{new_id(deposit)}?expandSubResources=true")
+    assert record["total"] == 20.0
+    assert [line["type"]["id"] for line in record["payment"]["items"]] == ["CashSale", "CustDep"]
+    assert (await get(client, f"/cashSale/{sale_id}"))["status"]["id"] == "C"
+    assert (await get(client, f"/customerDeposit/{advance_id}"))["status"]["id"] == "B"

@@ -146,6 +146,6 @@ def deposit_payment_ids(body: Body) -> set[str]:
 
 def own_amount(rtype: str, body: Body) -> Decimal:
     """What an applier has to give: a payment's amount, a credit memo's or refund's total."""
-    key = "payment" if rtype == "customerPayment" else "total"
+    key = "payment" if rtype in ("customerPayment", "customerDeposit") else "total"
     value: Any = body.get(key)
     return value if isinstance(value, Decimal) else ZERO

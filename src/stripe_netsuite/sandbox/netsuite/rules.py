@@ -98,8 +98,10 @@ def prepare(ctx: Context, rtype: str, body: Body) -> set[str]:
         _item_lines(ctx, rtype, body)
     if rtype in APPLY_TARGETS:
         touched |= _applications(ctx, rtype, body)
-    if rtype == "customerPayment":
+    if rtype in ("customerPayment", "customerDeposit"):
         _payment(ctx, body)
+    elif rtype == "cashSale":
+        _undeposited(ctx, body)
     elif rtype == "customerRefund":
         _refund(ctx, body)
     elif rtype == "deposit":
@@ -342,6 +344,11 @@ def _payment(ctx: Context, body: Body) -> None:
     if amount < 0:
         raise errors.invalid_value(amount, "payment", "payment")
     body["payment"] = quantize(amount, precision(ctx.store, ref_id(body, "currency")))
+    _undeposited(ctx, body)
+
+
+def _undeposited(ctx: Context, body: Body) -> None:
+    """``undepFunds`` (default: yes unless an account is given) books to Undeposited Funds."""
     undeposited = body.get("undepFunds")
     if undeposited is None:
         undeposited = ref_id(body, "account") is None
@@ -353,7 +360,7 @@ def _payment(ctx: Context, body: Body) -> None:
     me = str(body["id"])
     if me in ctx.ledger.deposited_in and not undeposited:
         raise errors.user_error(
-            f"This payment is in deposit {ctx.ledger.deposited_in[me]} and must stay in "
+            f"This transaction is in deposit {ctx.ledger.deposited_in[me]} and must stay in "
             "Undeposited Funds.",
             "undepFunds",
         )
@@ -514,6 +521,11 @@ def derive(ctx: Context, rtype: str, body: Body) -> None:
             body["total"] = body.get("payment")
             deposited = me in ctx.ledger.deposited_in
             body["status"] = {"id": "C" if deposited else "B"}
+    elif rtype == "customerDeposit":
+        body["total"] = body.get("payment")
+        body["status"] = {"id": "B" if me in ctx.ledger.deposited_in else "A"}
+    elif rtype == "cashSale":
+        body["status"] = {"id": "C" if me in ctx.ledger.deposited_in else "B"}
 
 
 def _preview_applied(ctx: Context, me: str, body: Body) -> Decimal:
