@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from stripe_netsuite.sandbox.netsuite import auth, errors, jsonio, suiteql
+from stripe_netsuite.sandbox.netsuite import auth, errors, governance, jsonio, suiteql
 from stripe_netsuite.sandbox.netsuite.account import Account
 from stripe_netsuite.sandbox.netsuite.filters import compile_filter
 from stripe_netsuite.sandbox.netsuite.governance import Governor, Policy, Stats
@@ -410,6 +410,7 @@ def create_app(config: SandboxConfig) -> Any:
         seed=config.seed,
         hang_seconds=config.hang_seconds,
     )
+    governance.quiet_server_logs()
     governed = Governor(app, policy, sandbox.stats)
     governed.sandbox = sandbox  # type: ignore[attr-defined]
     return governed

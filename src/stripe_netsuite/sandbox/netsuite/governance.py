@@ -7,6 +7,7 @@ endpoint) are governed and counted; ``/__sandbox`` is never touched.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +23,21 @@ _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 class ConnectionDropped(Exception):
     """Raised after a partial response so the server closes the connection mid-answer."""
+
+
+class _QuietDrops(logging.Filter):
+    """Keeps injected drops out of the server's error log: they are on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, ConnectionDropped)
+
+
+def quiet_server_logs() -> None:
+    """Install the filter on uvicorn's error logger (once per process)."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _QuietDrops) for f in logger.filters):
+        logger.addFilter(_QuietDrops())
 
 
 @dataclass
