@@ -11,7 +11,8 @@ import httpx
 import stripe
 
 from stripe_netsuite.sandbox.serving import RunningServer, serve_in_thread
-from stripe_netsuite.sandbox.stripe.app import StripeSandboxConfig, create_app
+from stripe_netsuite.sandbox.stripe.app import StripeSandboxConfig, build_sandbox, create_app
+from stripe_netsuite.sandbox.stripe.delivery import Deliverer
 from stripe_netsuite.sandbox.stripe.state import Sandbox
 
 KEY = "sk_test_sandbox"
@@ -36,6 +37,13 @@ class Served:
     def sandbox(self) -> Sandbox:
         sb: Sandbox = self.server.app.state.sandbox
         return sb
+
+    def reset(self, **config: Any) -> None:
+        """Swap in a fresh sandbox state behind the same server (cheap test isolation)."""
+        config.setdefault("start_time", START)
+        app = self.server.app
+        app.state.sandbox = build_sandbox(StripeSandboxConfig(**config))
+        app.state.deliverer = Deliverer(app.state.sandbox)
 
     def advance(self, seconds: int) -> dict[str, Any]:
         """Move the sandbox clock forward."""

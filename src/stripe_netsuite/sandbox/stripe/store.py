@@ -16,6 +16,8 @@ class Store:
         self.objects: dict[str, Obj] = {}
         self.seq: dict[str, int] = {}
         self.kv: dict[str, Any] = {}
+        #: ids per `object` type, in insertion (= creation) order
+        self.by_type: dict[str, dict[str, None]] = {}
         self._next_seq = 0
         self._dirty: set[str] = set()
         self._dirty_kv: set[str] = set()
@@ -33,8 +35,10 @@ class Store:
     def _load(self) -> None:
         assert self._db is not None
         for oid, seq, body in self._db.execute("select id, seq, body from objects order by seq"):
-            self.objects[oid] = json.loads(body)
+            obj = json.loads(body)
+            self.objects[oid] = obj
             self.seq[oid] = seq
+            self.by_type.setdefault(str(obj.get("object")), {})[oid] = None
             self._next_seq = max(self._next_seq, seq + 1)
         for key, value in self._db.execute("select k, v from kv"):
             self.kv[key] = json.loads(value)
@@ -45,6 +49,7 @@ class Store:
         if oid not in self.seq:
             self.seq[oid] = self._next_seq
             self._next_seq += 1
+            self.by_type.setdefault(str(obj.get("object")), {})[oid] = None
         self.objects[oid] = obj
         self._dirty.add(oid)
         return obj
@@ -59,9 +64,7 @@ class Store:
 
     def all_of(self, object_type: str) -> list[Obj]:
         """Every object whose `object` is *object_type*, oldest first."""
-        found = [o for o in self.objects.values() if o.get("object") == object_type]
-        found.sort(key=lambda o: self.seq[o["id"]])
-        return found
+        return [self.objects[oid] for oid in self.by_type.get(object_type, {})]
 
     def set(self, key: str, value: Any) -> None:
         """Store a sandbox setting."""
