@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 
+import pytest
 from netsuite_helpers import (
     RECORDS,
     TOKEN,
@@ -121,3 +123,12 @@ async def test_governance_limits_endpoint_and_unknown_paths() -> None:
         unknown = await client.get("/services/rest/nothing/here")
         assert unknown.status_code == 404
         assert unknown.headers["content-type"].endswith("type=error")
+
+
+def test_injected_drops_stay_out_of_the_server_log(caplog: pytest.LogCaptureFixture) -> None:
+    open_app()  # installs the filter
+    logger = logging.getLogger("uvicorn.error")
+    with caplog.at_level(logging.ERROR, logger="uvicorn.error"):
+        logger.error("dropped", exc_info=ConnectionDropped("on purpose"))
+        logger.error("real trouble", exc_info=RuntimeError("boom"))
+    assert [r.getMessage() for r in caplog.records] == ["real trouble"]
