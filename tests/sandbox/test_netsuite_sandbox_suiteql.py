@@ -173,3 +173,16 @@ async def test_results_past_the_cap_are_refused(
     beyond = await query(client, "SELECT id FROM currency ORDER BY id", limit=2, offset=4)
     assert beyond.status_code == 400
     assert "100000" in beyond.json()["o:errorDetails"][0]["detail"]
+
+
+async def test_cursor_query_with_parameters_and_alias_order(client: httpx.AsyncClient) -> None:
+    customer = await make_customer(client)
+    made = [await make_invoice(client, customer, (1, "1.00")) for _ in range(3)]
+    found = await rows(
+        client,
+        "SELECT id, TO_CHAR(lastmodifieddate, 'YYYY-MM-DD HH24:MI:SS') AS lm FROM transaction "
+        "WHERE lastmodifieddate > TO_TIMESTAMP(?, 'YYYY-MM-DD HH24:MI:SS') AND id >= ? "
+        "ORDER BY lm, id",
+        ["2001-01-01 00:00:00", made[1]],
+    )
+    assert [r["id"] for r in found] == made[1:]

@@ -377,8 +377,10 @@ class _Parser:
         order: list[tuple[str, bool]] = []
         if self.keyword("ORDER"):
             self.expect("BY")
+            aliases = {i.alias: i.column for i in items if i.column}
             while True:
-                col = self.column(self.take().text)
+                name = self.take().text
+                col = aliases.get(name.lower()) or self.column(name)
                 desc = self.keyword("DESC")
                 if not desc:
                     self.keyword("ASC")
