@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from stripe_netsuite.sandbox.netsuite import chart, dictionary, errors, rules, validation
 from stripe_netsuite.sandbox.netsuite.dictionary import Dictionary
-from stripe_netsuite.sandbox.netsuite.ledger import Ledger, lines, ref_id
+from stripe_netsuite.sandbox.netsuite.ledger import CUSTOMER_FIELD, Context, Ledger, lines, ref_id
 from stripe_netsuite.sandbox.netsuite.store import Body, Store
 
 #: Sublists whose lines are matched on PATCH by a key; all others are appended to.
@@ -93,8 +93,8 @@ class Account:
     def converter(self, name_validation: str) -> validation.Converter:
         return validation.Converter(self.dic, self.store, name_validation=name_validation)
 
-    def _context(self) -> rules.Context:
-        return rules.Context(self.store, self.ledger, self.clock().date().isoformat())
+    def _context(self) -> Context:
+        return Context(self.store, self.ledger, self.clock().date().isoformat())
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -146,9 +146,9 @@ class Account:
         customer = (
             {"id": sid}
             if source_type == "customer"
-            else source.get(rules.CUSTOMER_FIELD.get(source_type, "entity"))
+            else source.get(CUSTOMER_FIELD.get(source_type, "entity"))
         )
-        base: Body = {rules.CUSTOMER_FIELD[target]: copy.deepcopy(customer)}
+        base: Body = {CUSTOMER_FIELD[target]: copy.deepcopy(customer)}
         for name in ("currency", "subsidiary"):
             if source.get(name) is not None and source_type != "customer":
                 base[name] = copy.deepcopy(source[name])
@@ -191,7 +191,7 @@ class Account:
         self.on_write()
 
     def _has_transactions(self, customer_id: str) -> bool:
-        for rtype, field_name in rules.CUSTOMER_FIELD.items():
+        for rtype, field_name in CUSTOMER_FIELD.items():
             for body in self.store.all(rtype):
                 if ref_id(body, field_name) == customer_id:
                     return True

@@ -58,6 +58,11 @@ def user_error(detail: str, path: str | None = None) -> NetSuiteError:
     return NetSuiteError(400, "USER_ERROR", f"Error while accessing a resource. {detail}", path)
 
 
+def missing(*labels: str) -> NetSuiteError:
+    """NetSuite's message for mandatory fields left empty."""
+    return user_error(f"Please enter value(s) for: {', '.join(labels)}.")
+
+
 def invalid_value(value: object, field_name: str, path: str) -> NetSuiteError:
     return NetSuiteError(
         400,

@@ -8,6 +8,7 @@ every write, so derived amounts never need a scan.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -24,6 +25,26 @@ APPLY_TARGETS: dict[str, tuple[str, ...]] = {
     "customerRefund": ("creditMemo", "customerPayment"),
 }
 DEPOSITABLE = ("customerPayment", "cashSale", "customerDeposit")
+#: The field naming the customer, by transaction type.
+CUSTOMER_FIELD = {
+    "invoice": "entity",
+    "creditMemo": "entity",
+    "cashSale": "entity",
+    "salesOrder": "entity",
+    "cashRefund": "entity",
+    "customerPayment": "customer",
+    "customerRefund": "customer",
+    "customerDeposit": "customer",
+}
+
+
+@dataclass
+class Context:
+    """What the rules may read: the store, the ledger and the clock."""
+
+    store: Store
+    ledger: Ledger
+    today: str
 
 
 def ref_id(body: Body, field_name: str) -> str | None:

@@ -7,16 +7,15 @@ that other records move (amountRemaining, applied, status).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from stripe_netsuite.sandbox.netsuite import chart, errors
+from stripe_netsuite.sandbox.netsuite import applications, chart, deposits, errors
 from stripe_netsuite.sandbox.netsuite.ledger import (
     APPLY_TARGETS,
-    DEPOSITABLE,
+    CUSTOMER_FIELD,
     ZERO,
-    Ledger,
+    Context,
     lines,
     own_amount,
     precision,
@@ -26,16 +25,6 @@ from stripe_netsuite.sandbox.netsuite.ledger import (
 from stripe_netsuite.sandbox.netsuite.store import Body, Store
 
 ITEM_LINE_TYPES = ("invoice", "creditMemo", "cashSale", "salesOrder", "cashRefund")
-CUSTOMER_FIELD = {
-    "invoice": "entity",
-    "creditMemo": "entity",
-    "cashSale": "entity",
-    "salesOrder": "entity",
-    "cashRefund": "entity",
-    "customerPayment": "customer",
-    "customerRefund": "customer",
-    "customerDeposit": "customer",
-}
 TRAN_PREFIX = {
     "invoice": "INV",
     "creditMemo": "CM",
@@ -66,26 +55,13 @@ _ITEM_TYPES = (
 )
 
 
-@dataclass
-class Context:
-    """What the rules may read: the store, the ledger and the clock."""
-
-    store: Store
-    ledger: Ledger
-    today: str
-
-
-def _missing(*labels: str) -> errors.NetSuiteError:
-    return errors.user_error(f"Please enter value(s) for: {', '.join(labels)}.")
-
-
 def prepare(ctx: Context, rtype: str, body: Body) -> set[str]:
     """Complete and check *body* in place; returns ids of other transactions it moves."""
     if rtype == "customer":
         _customer(ctx, body)
     elif rtype in _ITEM_TYPES:
         if not body.get("itemId"):
-            raise _missing("Item Name/Number")
+            raise errors.missing("Item Name/Number")
         code = _ITEM_TYPE_CODE.get(rtype)
         if code and rtype != "salesTaxItem" and "itemType" not in body:
             body["itemType"] = {"id": code}
@@ -97,15 +73,15 @@ def prepare(ctx: Context, rtype: str, body: Body) -> set[str]:
     if rtype in ITEM_LINE_TYPES:
         _item_lines(ctx, rtype, body)
     if rtype in APPLY_TARGETS:
-        touched |= _applications(ctx, rtype, body)
+        touched |= applications.check(ctx, rtype, body)
     if rtype in ("customerPayment", "customerDeposit"):
-        _payment(ctx, body)
+        applications.payment(ctx, body)
     elif rtype == "cashSale":
-        _undeposited(ctx, body)
+        applications.undeposited(ctx, body)
     elif rtype == "customerRefund":
-        _refund(ctx, body)
+        applications.refund(ctx, body)
     elif rtype == "deposit":
-        touched |= _deposit(ctx, body)
+        touched |= deposits.check(ctx, body)
     elif rtype == "journalEntry":
         _journal(ctx, body)
     derive(ctx, rtype, body)
@@ -126,7 +102,7 @@ def _customer(ctx: Context, body: Body) -> None:
     if ref_id(body, "subsidiary") is None:
         missing.append("Subsidiary")
     if missing:
-        raise _missing(*missing)
+        raise errors.missing(*missing)
     subsidiary = ctx.store.get("subsidiary", str(ref_id(body, "subsidiary")))
     if ref_id(body, "currency") is None and subsidiary is not None:
         body["currency"] = dict(subsidiary["currency"])
@@ -161,7 +137,7 @@ def _transaction_header(ctx: Context, rtype: str, body: Body) -> None:
     field_name = CUSTOMER_FIELD[rtype]
     customer_id = ref_id(body, field_name)
     if customer_id is None:
-        raise _missing("Customer")
+        raise errors.missing("Customer")
     customer = ctx.store.get("customer", customer_id)
     if customer is None:
         raise errors.invalid_value(customer_id, field_name, field_name)
@@ -256,211 +232,10 @@ def _find_item(store: Store, item_id: str) -> tuple[str | None, Body | None]:
     return None, None
 
 
-def remaining(ctx: Context, target: str, *, excluding: str | None = None) -> Decimal:
-    """What is still open on a target, leaving out what *excluding* applies to it."""
-    rtype = ctx.ledger.tx_types.get(target)
-    body = ctx.store.get(rtype, target) if rtype else None
-    if body is None or rtype is None:
-        return ZERO
-    applied_to_it = ctx.ledger.applied_to(target, excluding=excluding)
-    if rtype == "invoice":
-        return _dec(body.get("total")) - applied_to_it
-    return own_amount(rtype, body) - ctx.ledger.applied_by(target) - applied_to_it
-
-
-def _applications(ctx: Context, rtype: str, body: Body) -> set[str]:
-    me = str(body["id"])
-    digits = precision(ctx.store, ref_id(body, "currency"))
-    customer = ref_id(body, CUSTOMER_FIELD[rtype])
-    currency = ref_id(body, "currency")
-    seen: set[str] = set()
-    total = ZERO
-    apply_lines = lines(body, "apply")
-    for i, line in enumerate(apply_lines):
-        path = f"apply.items[{i}]"
-        if line.get("apply") is False:
-            continue
-        doc = ref_id(line, "doc")
-        if doc is None:
-            raise errors.user_error("Please enter value(s) for: doc.", f"{path}.doc")
-        target_type = ctx.ledger.tx_types.get(doc)
-        if target_type not in APPLY_TARGETS[rtype]:
-            raise errors.invalid_value(doc, "doc", f"{path}.doc")
-        if doc in seen:
-            raise errors.user_error(f"Transaction {doc} is applied more than once.", f"{path}.doc")
-        seen.add(doc)
-        target = ctx.store.get(target_type, doc) or {}
-        if ref_id(target, CUSTOMER_FIELD.get(target_type, "entity")) != customer:
-            raise errors.user_error(
-                f"Transaction {doc} belongs to another customer and cannot be applied.",
-                f"{path}.doc",
-            )
-        if ref_id(target, "currency") != currency:
-            raise errors.user_error(
-                f"Transaction {doc} is in another currency and cannot be applied.", f"{path}.doc"
-            )
-        available = remaining(ctx, doc, excluding=me)
-        amount = line.get("amount")
-        if amount is None:
-            budget = own_amount(rtype, body) - ctx.ledger.applied_to(me) - total
-            amount = available if rtype == "customerRefund" else min(available, budget)
-        amount = quantize(amount, digits)
-        if amount <= 0:
-            raise errors.invalid_value(amount, "amount", f"{path}.amount")
-        if amount > available:
-            raise errors.user_error(
-                f"The amount applied to transaction {doc} ({amount}) exceeds its amount "
-                f"remaining ({available}).",
-                f"{path}.amount",
-            )
-        line.update(
-            apply=True,
-            amount=amount,
-            due=available,
-            total=_dec(target.get("total", target.get("payment"))),
-            refNum=str(target.get("tranId", "")),
-            type=target_type,
-            doc={"id": doc},
-        )
-        total += amount
-    if rtype == "customerRefund" and apply_lines and total:
-        body["total"] = total
-    own = own_amount(rtype, body) - ctx.ledger.applied_to(me)
-    if total > own:
-        raise errors.user_error(
-            f"The total applied ({total}) exceeds the amount available on this transaction "
-            f"({own}).",
-            "apply",
-        )
-    if apply_lines:
-        body["apply"] = {"items": apply_lines}
-    return ctx.ledger.targets_of(me) | seen
-
-
-def _payment(ctx: Context, body: Body) -> None:
-    amount = body.get("payment")
-    if amount is None:
-        raise _missing("Payment Amount")
-    if amount < 0:
-        raise errors.invalid_value(amount, "payment", "payment")
-    body["payment"] = quantize(amount, precision(ctx.store, ref_id(body, "currency")))
-    _undeposited(ctx, body)
-
-
-def _undeposited(ctx: Context, body: Body) -> None:
-    """``undepFunds`` (default: yes unless an account is given) books to Undeposited Funds."""
-    undeposited = body.get("undepFunds")
-    if undeposited is None:
-        undeposited = ref_id(body, "account") is None
-    body["undepFunds"] = undeposited
-    if undeposited:
-        body["account"] = {"id": chart.UNDEPOSITED_FUNDS}
-    elif ref_id(body, "account") is None:
-        raise _missing("Account")
-    me = str(body["id"])
-    if me in ctx.ledger.deposited_in and not undeposited:
-        raise errors.user_error(
-            f"This transaction is in deposit {ctx.ledger.deposited_in[me]} and must stay in "
-            "Undeposited Funds.",
-            "undepFunds",
-        )
-
-
-def _refund(ctx: Context, body: Body) -> None:
-    if not isinstance(body.get("total"), Decimal) or body["total"] <= 0:
-        raise _missing("Refund Amount")
-    body["total"] = quantize(body["total"], precision(ctx.store, ref_id(body, "currency")))
-    if ref_id(body, "account") is None:
-        code = {v: k for k, v in chart.CURRENCIES.items()}.get(ref_id(body, "currency") or "")
-        bank = chart.BANK_ACCOUNTS.get(code or "")
-        if bank is None:
-            raise _missing("Account")
-        body["account"] = {"id": bank}
-
-
-def _deposit(ctx: Context, body: Body) -> set[str]:
-    me = str(body["id"])
-    account_id = ref_id(body, "account")
-    if account_id is None:
-        raise _missing("Account")
-    account = ctx.store.get("account", account_id) or {}
-    if ref_id(account, "acctType") != "Bank":
-        raise errors.invalid_value(account_id, "account", "account")
-    currency = ref_id(body, "currency") or ref_id(account, "currency") or chart.USD
-    if currency != (ref_id(account, "currency") or currency):
-        raise errors.invalid_value(currency, "currency", "currency")
-    body["currency"] = {"id": currency}
-    digits = precision(ctx.store, currency)
-    total = ZERO
-    chosen: set[str] = set()
-    payment_lines = lines(body, "payment")
-    for i, line in enumerate(payment_lines):
-        path = f"payment.items[{i}]"
-        if line.get("deposit") is False:
-            continue
-        if line.get("id") is None:
-            raise errors.user_error("Please enter value(s) for: id.", f"{path}.id")
-        pid = str(line["id"])
-        ptype = ctx.ledger.tx_types.get(pid)
-        payment = ctx.store.get(ptype, pid) if ptype in DEPOSITABLE and ptype else None
-        if payment is None or ptype is None:
-            raise errors.invalid_value(pid, "id", f"{path}.id")
-        if not payment.get("undepFunds"):
-            raise errors.user_error(
-                f"Transaction {pid} is not in Undeposited Funds and cannot be deposited.",
-                f"{path}.id",
-            )
-        holder = ctx.ledger.deposited_in.get(pid)
-        if (holder is not None and holder != me) or pid in chosen:
-            raise errors.user_error(
-                f"Transaction {pid} has already been deposited (deposit {holder or me}).",
-                f"{path}.id",
-            )
-        if ref_id(payment, "currency") != currency:
-            raise errors.user_error(
-                f"Transaction {pid} is in another currency than the deposit.", f"{path}.id"
-            )
-        chosen.add(pid)
-        amount = own_amount(ptype, payment)
-        customer_field = CUSTOMER_FIELD.get(ptype, "customer")
-        line.update(
-            id=int(pid),
-            deposit=True,
-            paymentAmount=amount,
-            transactionAmount=amount,
-            currency={"id": currency},
-            docDate=payment.get("tranDate"),
-            docNumber=payment.get("tranId"),
-            type={
-                "id": {"customerPayment": "CustPymt", "cashSale": "CashSale"}.get(ptype, "CustDep")
-            },
-        )
-        if payment.get(customer_field):
-            line["entity"] = dict(payment[customer_field])
-        total += amount
-    for sublist, sign in (("other", 1), ("cashback", -1)):
-        for i, line in enumerate(lines(body, sublist)):
-            path = f"{sublist}.items[{i}]"
-            if ref_id(line, "account") is None:
-                raise errors.user_error("Please enter value(s) for: Account.", f"{path}.account")
-            if not isinstance(line.get("amount"), Decimal):
-                raise errors.user_error("Please enter value(s) for: Amount.", f"{path}.amount")
-            line["amount"] = quantize(line["amount"], digits)
-            total += sign * line["amount"]
-    if not chosen and not lines(body, "other") and not lines(body, "cashback"):
-        raise errors.user_error("You must enter at least one line item for this transaction.")
-    if total < 0:
-        raise errors.user_error(f"The total of the deposit cannot be negative ({total}).")
-    body["total"] = total
-    if ref_id(body, "subsidiary") is None:
-        body["subsidiary"] = {"id": chart.SUBSIDIARY_PARENT}
-    return ctx.ledger.payments_of(me) | chosen
-
-
 def _journal(ctx: Context, body: Body) -> None:
     sub = ref_id(body, "subsidiary")
     if sub is None:
-        raise _missing("Subsidiary")
+        raise errors.missing("Subsidiary")
     if ref_id(body, "currency") is None:
         subsidiary = ctx.store.get("subsidiary", sub) or {}
         body["currency"] = dict(subsidiary.get("currency") or {"id": chart.USD})

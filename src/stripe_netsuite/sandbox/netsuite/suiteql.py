@@ -9,55 +9,19 @@ for full timestamps. Anything outside the subset is refused with NetSuite's erro
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from stripe_netsuite.sandbox.netsuite import dictionary, errors
+from stripe_netsuite.sandbox.netsuite import errors, tables
 from stripe_netsuite.sandbox.netsuite.filters import parse_date
-from stripe_netsuite.sandbox.netsuite.ledger import lines, ref_id
-from stripe_netsuite.sandbox.netsuite.render import ref_name
 
 if TYPE_CHECKING:
     from stripe_netsuite.sandbox.netsuite.account import Account
 
-Row = dict[str, Any]
-
-TYPE_CODES = {
-    "invoice": "CustInvc",
-    "creditMemo": "CustCred",
-    "customerPayment": "CustPymt",
-    "customerRefund": "CustRfnd",
-    "deposit": "Deposit",
-    "journalEntry": "Journal",
-    "salesOrder": "SalesOrd",
-    "cashSale": "CashSale",
-    "cashRefund": "CashRfnd",
-    "customerDeposit": "CustDep",
-}
-ITEM_CODES = {
-    "serviceSaleItem": "Service",
-    "discountItem": "Discount",
-    "nonInventorySaleItem": "NonInvtPart",
-    "inventoryItem": "InvtPart",
-    "otherChargeSaleItem": "OthCharge",
-    "salesTaxItem": "TaxItem",
-    "taxGroup": "TaxGroup",
-}
-TABLES = ("customer", "transaction", "transactionline", "item", "account", "subsidiary", "currency")
-_DATE_COLUMNS = {
-    "trandate",
-    "duedate",
-    "lastmodifieddate",
-    "createddate",
-    "datecreated",
-    "linelastmodifieddate",
-    "startdate",
-    "enddate",
-    "docdate",
-}
+Row = tables.Row
 
 _TOKEN = re.compile(
     r"\s*(?:('(?:[^']|'')*')|(\d+(?:\.\d+)?)|(<=|>=|<>|!=|=|<|>|\(|\)|,|\*|\?)"
@@ -100,124 +64,6 @@ def _tokenize(q: str) -> list[_Tok]:
             out.append(_Tok("word", word))
         pos = m.end()
     return out
-
-
-# -- rows -------------------------------------------------------------------------------------
-
-
-def _scalar(value: Any) -> Any:
-    if isinstance(value, dict):
-        if "items" in value:
-            return None
-        return value.get("id")
-    if isinstance(value, bool):
-        return "T" if value else "F"
-    return value
-
-
-def _flatten(body: dict[str, Any]) -> Row:
-    return {k.lower(): _scalar(v) for k, v in body.items() if _scalar(v) is not None}
-
-
-def _rows(account: Account, table: str) -> Iterator[Row]:
-    store = account.store
-    if table in ("customer", "account", "subsidiary", "currency"):
-        for body in store.all(table):
-            row = _flatten(body)
-            if table == "account":
-                row["accttype"] = ref_id(body, "acctType")
-                row["acctnumber"] = body.get("acctNumber")
-                row["fullname"] = body.get("acctName")
-            yield row
-    elif table == "item":
-        for rtype, code in ITEM_CODES.items():
-            for body in store.all(rtype):
-                row = _flatten(body)
-                row["itemtype"] = code
-                row["fullname"] = body.get("itemId")
-                yield row
-    elif table == "transaction":
-        for rtype, code in TYPE_CODES.items():
-            for body in store.all(rtype):
-                row = _flatten(body)
-                row["type"] = code
-                row["recordtype"] = rtype.lower()
-                row["entity"] = ref_id(body, "entity") or ref_id(body, "customer")
-                total = body.get("total", body.get("payment"))
-                if total is not None:
-                    row["foreigntotal"] = total
-                if body.get("amountRemaining") is not None:
-                    row["foreignamountremaining"] = body["amountRemaining"]
-                yield row
-    else:
-        yield from _line_rows(account)
-
-
-def _line_rows(account: Account) -> Iterator[Row]:
-    for rtype, code in TYPE_CODES.items():
-        for body in account.store.all(rtype):
-            tid = str(body["id"])
-            main: Row = {
-                "transaction": tid,
-                "id": "0",
-                "linesequencenumber": "0",
-                "mainline": "T",
-                "entity": ref_id(body, "entity") or ref_id(body, "customer"),
-                "foreignamount": body.get("total", body.get("payment")),
-                "memo": body.get("memo"),
-                "transactiontype": code,
-            }
-            yield {k: v for k, v in main.items() if v is not None}
-            sublist = {"journalEntry": "line", "deposit": "other"}.get(rtype, "item")
-            for i, line in enumerate(lines(body, sublist), start=1):
-                row = _flatten(line)
-                row.update(
-                    transaction=tid,
-                    id=str(i),
-                    linesequencenumber=str(i),
-                    mainline="F",
-                    transactiontype=code,
-                )
-                amount = line.get("amount")
-                if amount is None and (line.get("debit") or line.get("credit")):
-                    amount = (line.get("debit") or 0) - (line.get("credit") or 0)
-                if amount is not None:
-                    row["netamount"] = amount
-                    row["foreignamount"] = amount
-                yield row
-
-
-def _columns(account: Account, table: str) -> set[str]:
-    dic = account.dic
-    names: set[str] = {"id"}
-    if table == "item":
-        types: tuple[str, ...] = tuple(ITEM_CODES)
-        names |= {"itemtype", "fullname"}
-    elif table == "transaction":
-        types = tuple(TYPE_CODES)
-        names |= {"type", "recordtype", "entity", "foreigntotal", "foreignamountremaining"}
-    elif table == "transactionline":
-        names |= {
-            "transaction",
-            "linesequencenumber",
-            "mainline",
-            "entity",
-            "foreignamount",
-            "netamount",
-            "memo",
-            "transactiontype",
-        }
-        for sch in dic.schemas.values():
-            if sch.name.endswith(("-itemElement", "-lineElement")):
-                names |= {f.lower() for f in sch.fields}
-        return names
-    else:
-        types = (table,)
-        if table == "account":
-            names |= {"fullname"}
-    for rtype in types:
-        names |= {f.lower() for f in dic.records[rtype].fields}
-    return names
 
 
 # -- expressions ------------------------------------------------------------------------------
@@ -267,7 +113,7 @@ def _to_char(value: Any, fmt: str) -> str | None:
 def _render(column: str, value: Any) -> str | None:
     if value is None:
         return None
-    if column in _DATE_COLUMNS:
+    if column in tables.DATE_COLUMNS:
         when = _to_datetime(value)
         if when is not None:
             return f"{when.month}/{when.day}/{when.year}"
@@ -350,12 +196,12 @@ class _Parser:
                 break
         table_tok = self.take()
         self.table = table_tok.text.lower()
-        if table_tok.kind != "word" or self.table not in TABLES:
+        if table_tok.kind != "word" or self.table not in tables.TABLES:
             raise _error(
                 f"Search error occurred: Record '{table_tok.text}' was not found or is not "
-                f"supported (tables: {', '.join(TABLES)})."
+                f"supported (tables: {', '.join(tables.TABLES)})."
             )
-        self.known = _columns(self.account, self.table)
+        self.known = tables.columns(self.account, self.table)
         alias = self.peek()
         if (
             alias is not None
@@ -532,7 +378,7 @@ def _always(row: Row) -> bool:
 def _compare(column: str, actual: Any, wanted: Any) -> int | None:
     if actual is None or wanted is None:
         return None
-    if column in _DATE_COLUMNS or isinstance(wanted, datetime):
+    if column in tables.DATE_COLUMNS or isinstance(wanted, datetime):
         a, b = _to_datetime(actual), _to_datetime(wanted)
         if a is None or b is None:
             return None
@@ -569,7 +415,7 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 def run(account: Account, q: str, params: list[str]) -> list[Row]:
     """Every row of the query, rendered (paging is the caller's)."""
     items, where, order = _Parser(q, params, account).parse()
-    rows = [row for row in _rows(account, _table_of(q)) if where(row)]
+    rows = [row for row in tables.rows(account, _table_of(q)) if where(row)]
     for col, desc in reversed(order):
         rows.sort(key=lambda row, c=col: _sort_key(row.get(c)), reverse=desc)  # type: ignore[misc]
     out: list[Row] = []
@@ -586,7 +432,7 @@ def run(account: Account, q: str, params: list[str]) -> list[Row]:
             if item.func == "TO_CHAR":
                 text = _to_char(value, item.arg or "")
             elif item.func == "BUILTIN.DF":
-                text = _display(account, item.column, value)
+                text = tables.display(account, item.column, value)
             else:
                 text = _render(item.column, value)
             if text is not None:
@@ -598,22 +444,3 @@ def run(account: Account, q: str, params: list[str]) -> list[Row]:
 def _table_of(q: str) -> str:
     match = re.search(r"(?i)\bFROM\s+([A-Za-z_]+)", q)
     return match.group(1).lower() if match else ""
-
-
-def _display(account: Account, column: str, value: Any) -> str | None:
-    """BUILTIN.DF: the display name of a referenced record, or the value itself."""
-    if value is None:
-        return None
-    targets = {
-        "entity": ("customer",),
-        "customer": ("customer",),
-        "currency": ("currency",),
-        "subsidiary": ("subsidiary",),
-        "account": ("account",),
-        "item": dictionary.ITEM_TYPES,
-    }.get(column, ())
-    for rtype in targets:
-        body = account.store.get(rtype, str(value))
-        if body is not None:
-            return ref_name(rtype, body)
-    return str(value)
