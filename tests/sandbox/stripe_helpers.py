@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +67,7 @@ class Served:
         return data
 
 
-def serve(**config: Any) -> Iterator[Served]:
+def serve(**config: Any) -> Generator[Served, None, None]:
     """Start a sandbox (for a module-scoped fixture) and stop it afterwards."""
     config.setdefault("start_time", START)
     app = create_app(StripeSandboxConfig(**config))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
@@ -247,10 +248,10 @@ def test_subscription_invoices_each_cycle_with_line_periods(served: Served) -> N
         "subscription_cycle",
         "subscription_cycle",
         "subscription_create",
-    ]  # noqa: E501
+    ]
     assert all(i.status == "paid" and i.amount_paid == 1500 for i in invs)
     periods = sorted((i.lines.data[0].period.start, i.lines.data[0].period.end) for i in invs)
-    assert all(a[1] == b[0] for a, b in zip(periods, periods[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(periods))
     assert served.events("test_helpers.test_clock.ready")
 
 

@@ -16,14 +16,15 @@ _OPS: dict[str, Callable[[int, int], bool]] = {
 }
 
 
-def range_filter(query: params.Params, key: str) -> Callable[[Obj], bool]:
-    """A predicate for `key=N` or `key[gte]=N` style filters."""
+def range_filter(query: params.Params, key: str, field: str | None = None) -> Callable[[Obj], bool]:
+    """A predicate for `key=N` or `key[gte]=N` style filters (on *field*, default *key*)."""
     raw: Any = query.get(key)
+    name = field or key
     if raw is None or raw == "":
         return lambda obj: True
     if not isinstance(raw, dict):
         exact = params.integer(query, key)
-        return lambda obj: obj.get(key) == exact
+        return lambda obj: obj.get(name) == exact
     tests: list[tuple[Callable[[int, int], bool], int]] = []
     for op, _value in raw.items():
         if op not in _OPS:
@@ -31,7 +32,7 @@ def range_filter(query: params.Params, key: str) -> Callable[[Obj], bool]:
         bound = params.integer(raw, op)
         assert bound is not None
         tests.append((_OPS[op], bound))
-    return lambda obj: obj.get(key) is not None and all(f(obj[key], b) for f, b in tests)
+    return lambda obj: obj.get(name) is not None and all(f(obj[name], b) for f, b in tests)
 
 
 def equal(query: params.Params, *keys: str) -> Callable[[Obj], bool]:

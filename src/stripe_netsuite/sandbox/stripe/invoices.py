@@ -124,7 +124,6 @@ def create_item(sb: Sandbox, q: params.Params) -> Obj:
         quantity_decimal=str(quantity),
         _line_id=sb.new_id("il"),
     )
-    ii["created"] = now
     ii["discounts"] = _discount_refs(sb, q, customer=cus["id"], invoice_item=ii["id"])
     sub_id = params.string(q, "subscription")
     if sub_id:
@@ -737,7 +736,7 @@ def listing(sb: Sandbox, q: params.Params) -> list[Obj]:
 
 def item_listing(sb: Sandbox, q: params.Params) -> list[Obj]:
     """Invoice items filtered by customer / invoice / pending."""
-    preds = [filters.equal(q, "customer", "invoice"), filters.range_filter(q, "created")]
+    preds = [filters.equal(q, "customer", "invoice"), filters.range_filter(q, "created", "date")]
     if "pending" in q:
         pending = params.boolean(q, "pending")
         preds.append(lambda ii: (ii.get("invoice") is None) == pending)
