@@ -66,6 +66,22 @@ def test_dropped_connection_reaches_the_client_as_a_transport_error() -> None:
         running.stop()
 
 
+def test_a_hang_ends_when_the_client_gives_up() -> None:
+    config = SandboxConfig(
+        auth_required=False,
+        fault_rate=1.0,
+        seed=_seed_whose_first_fault_is("hang"),
+        hang_seconds=60,
+    )
+    running = serve_in_thread(create_app(config))
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.get(running.base_url + RECORDS + "/currency/1", timeout=0.3)
+    assert httpx.get(running.base_url + "/__sandbox/stats").json()["faults_by_kind"] == {"hang": 1}
+    # The server can stop at once: nothing is left hanging for the full minute.
+    running.stop()
+    assert not running.thread.is_alive()
+
+
 async def test_state_survives_a_restart(tmp_path: Path) -> None:
     db = str(tmp_path / "netsuite.db")
 

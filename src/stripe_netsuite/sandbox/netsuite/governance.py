@@ -124,7 +124,7 @@ class Governor:
                 # Release the slot first: a client that gave up must not starve the account.
                 stats.in_flight -= 1
                 released = True
-                await asyncio.sleep(self.policy.hang_seconds)
+                await _hang(receive, self.policy.hang_seconds)
                 await _send_error(counting_send, errors.unexpected())
             elif fault == "error":
                 await _send_error(counting_send, errors.unexpected())
@@ -148,6 +148,19 @@ class Governor:
         kind = self.rng.choice(FAULT_KINDS)
         self.stats.faults[kind] += 1
         return kind
+
+
+async def _hang(receive: Any, seconds: float) -> None:
+    """Say nothing for *seconds*, or until the client gives up and disconnects."""
+
+    async def until_disconnect() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    try:
+        await asyncio.wait_for(until_disconnect(), timeout=seconds)
+    except TimeoutError:
+        pass
 
 
 async def _discard(message: Message) -> None:
