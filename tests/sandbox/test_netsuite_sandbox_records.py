@@ -334,3 +334,40 @@ async def test_patch_updates_keyed_apply_lines(client: httpx.AsyncClient) -> Non
     assert replaced.status_code == 204
     assert (await get(client, f"/invoice/{first}"))["amountRemaining"] == 10.0
     assert (await get(client, f"/invoice/{second}"))["amountRemaining"] == 7.0
+
+
+async def test_journal_entry_shape_matches_a_real_payload(client: httpx.AsyncClient) -> None:
+    body = {
+        "subsidiary": {"id": chart.SUBSIDIARY_US},
+        "memo": "Journal & Transfer Example",
+        "line": {
+            "items": [
+                {"account": {"id": chart.SUSPENSE}, "credit": Decimal("17.0")},
+                {"account": {"id": chart.BANK_ACCOUNTS["usd"]}, "debit": Decimal("17.0")},
+            ]
+        },
+    }
+    rid = new_id(await send(client, "POST", RECORDS + "/journalEntry", body))
+    entry = await get(client, f"/journalEntry/{rid}?expandSubResources=true")
+    # As in the captured journalentry payload: self link, refs, numbered lines with empty links.
+    assert entry["links"] == [{"rel": "self", "href": self_href("journalentry", rid)}]
+    assert entry["line"]["links"] == [
+        {"rel": "self", "href": self_href("journalentry", rid) + "/line"}
+    ]
+    assert entry["line"]["totalResults"] == 2
+    first, second = entry["line"]["items"]
+    assert first == {
+        "links": [],
+        "account": {
+            "links": [{"rel": "self", "href": self_href("account", chart.SUSPENSE)}],
+            "id": chart.SUSPENSE,
+            "refName": "1900 Stripe Suspense",
+        },
+        "credit": 17.0,
+        "line": 0,
+    }
+    assert (second["debit"], second["line"]) == (17.0, 1)
+    assert entry["memo"] == "Journal & Transfer Example"
+    assert entry["currency"]["refName"] == "USD"
+    assert entry["tranId"] == f"JE{rid}"
+    assert set(entry["subsidiary"]) == {"links", "id", "refName"}
