@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stripe_netsuite import money
 from stripe_netsuite.sandbox.stripe import currency, errors, ledger, methods, params, shapes
 from stripe_netsuite.sandbox.stripe.state import Sandbox
 from stripe_netsuite.sandbox.stripe.store import Obj
@@ -249,6 +250,13 @@ def refund_charge(
             f"Refund amount ({_shown(take, cur)}) is greater than unrefunded amount on charge "
             f"({_shown(left, cur)})",
             param="amount",
+        )
+    if ch["currency"] in money.THREE_DECIMAL and take % 10:
+        raise errors.invalid(
+            f"Invalid amount: {ch['currency'].upper()} refunds must have 0 as their last digit, "
+            f"got {take}.",
+            param="amount",
+            code="amount_invalid",
         )
     if reason and reason not in {"duplicate", "fraudulent", "requested_by_customer"}:
         raise errors.invalid(f"Invalid reason: {reason}", param="reason")

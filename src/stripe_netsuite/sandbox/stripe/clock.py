@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from stripe_netsuite.sandbox.stripe import errors, intents, ledger, params, subscriptions
+from stripe_netsuite.sandbox.stripe import (
+    errors,
+    intents,
+    invoices,
+    ledger,
+    params,
+    subscriptions,
+)
 from stripe_netsuite.sandbox.stripe.state import Sandbox
 from stripe_netsuite.sandbox.stripe.store import Obj
 
@@ -16,6 +23,7 @@ CHECK_EVERY = 60
 def _step(sb: Sandbox, moment: int) -> None:
     intents.settle_processing(sb, moment)
     subscriptions.run_due(sb, moment, clock_id=None)
+    invoices.auto_finalize(sb, moment)
     ledger.release_due(sb, moment)
     ledger.settle_manual(sb, moment)
 

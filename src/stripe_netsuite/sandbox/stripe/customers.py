@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from stripe_netsuite.sandbox.stripe import currency, errors, filters, methods, params, shapes
 from stripe_netsuite.sandbox.stripe.state import Sandbox
 from stripe_netsuite.sandbox.stripe.store import Obj
@@ -371,8 +369,3 @@ def apply_cash_balance(sb: Sandbox, pi: Obj) -> None:
         sb.emit("payment_intent.partially_funded", pi)
         return
     intents.succeed(sb, pi, pm)
-
-
-def describe(value: Any) -> str:
-    """Short text for error messages."""
-    return str(value)

@@ -73,8 +73,9 @@ class Deliverer:
         while True:
             waits = [d.not_before for d in self.sb.outbox]
             timeout = None
-            if waits:
-                timeout = max(0.0, min(waits) - time.monotonic())
+            if waits and self.sb.deliver_webhooks:
+                # Sleep until the earliest retry is due (never a busy loop).
+                timeout = max(0.05, min(waits) - time.monotonic())
             try:
                 await asyncio.wait_for(self.wake.wait(), timeout)
             except TimeoutError:
@@ -99,8 +100,8 @@ class Deliverer:
             due = [d for d in self.sb.outbox if force or d.not_before <= now]
             if not due:
                 return self._report(0)
-            for d in due:
-                self.sb.outbox.remove(d)
+            taken = {id(d) for d in due}
+            self.sb.outbox[:] = [d for d in self.sb.outbox if id(d) not in taken]
             if self.sb.shuffle:
                 self.sb.rng.shuffle(due)
             sent = 0

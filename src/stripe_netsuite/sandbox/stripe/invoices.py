@@ -67,8 +67,10 @@ def create_item(sb: Sandbox, q: params.Params) -> Obj:
     quantity = params.integer(q, "quantity") or 1
     price_id = params.string(q, "price") or params.string(params.mapping(q, "pricing"), "price")
     unit_decimal = params.string(q, "unit_amount_decimal")
+    product = None
     if price_id:
         price = catalog.as_price(catalog.price_ref(sb, price_id, "price"))
+        product = price["product"]
         cur = price["currency"]
         unit = Decimal(price["unit_amount_decimal"] or price["unit_amount"] or 0)
         amount = pricing.round_minor(unit * quantity)
@@ -116,7 +118,7 @@ def create_item(sb: Sandbox, q: params.Params) -> Obj:
         test_clock=cus.get("test_clock"),
         parent=None,
         pricing={
-            "price_details": {"price": price_id, "product": None} if price_id else None,
+            "price_details": {"price": price_id, "product": product} if price_id else None,
             "type": "price_details",
             "unit_amount_decimal": str(unit),
         },
@@ -550,6 +552,17 @@ def finalize(sb: Sandbox, inv: Obj, *, attempt: bool = True) -> Obj:
         except errors.StripeError:
             pass  # the failure is recorded on the invoice and its events
     return inv
+
+
+def auto_finalize(sb: Sandbox, moment: int) -> None:
+    """Drafts with `auto_advance` are finalized (and collected) an hour after creation."""
+    for inv in sb.store.all_of("invoice"):
+        when = inv.get("automatically_finalizes_at")
+        if inv["status"] == "draft" and inv["auto_advance"] and when and when <= moment:
+            if inv.get("test_clock") or inv.get("_deleted"):
+                continue
+            with sb.at(when):
+                finalize(sb, inv)
 
 
 def _mark_paid(sb: Sandbox, inv: Obj) -> None:

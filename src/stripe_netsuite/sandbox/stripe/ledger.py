@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from stripe_netsuite.sandbox.stripe import currency, errors, filters, params
@@ -308,8 +307,3 @@ def list_balance_transactions(sb: Sandbox, q: params.Params) -> list[Obj]:
             )
         preds.append(lambda bt: bt.get("_payout") == payout_id)
     return filters.apply(sb.store.all_of("balance_transaction"), *preds)
-
-
-def sum_net(bts: list[Obj]) -> Decimal:
-    """Σ net (integer minor units, as a Decimal for reporting)."""
-    return Decimal(sum(int(b["net"]) for b in bts))
