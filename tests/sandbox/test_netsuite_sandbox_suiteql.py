@@ -186,3 +186,18 @@ async def test_cursor_query_with_parameters_and_alias_order(client: httpx.AsyncC
         ["2001-01-01 00:00:00", made[1]],
     )
     assert [r["id"] for r in found] == made[1:]
+
+
+async def test_alias_star_and_keyset_shape(client: httpx.AsyncClient) -> None:
+    customer = await make_customer(client)
+    invoices = [await make_invoice(client, customer, (1, "4.00")) for _ in range(3)]
+    await make_payment(client, customer, "1.00", (invoices[0], "1.00"))
+    found = await rows(
+        client,
+        "SELECT t.* FROM transaction t WHERE (t.type = 'CustInvc') AND t.id > "
+        f"{invoices[0]} ORDER BY t.id",
+    )
+    assert [r["id"] for r in found] == invoices[1:]
+    assert found[0]["foreignamountunpaid"] == "4.00"
+    paid = await rows(client, f"SELECT foreignamountpaid FROM transaction WHERE id = {invoices[0]}")
+    assert paid == [{"links": [], "foreignamountpaid": "1.00"}]

@@ -244,7 +244,13 @@ class _Parser:
         items: list[_SelectItem] = []
         while True:
             tok = self.take()
-            if tok.kind == "op" and tok.text == "*":
+            star_after_alias = tok.kind == "word" and tok.text.lower() in (
+                f"{self.alias}.",
+                f"{self.table}.",
+            )
+            if star_after_alias:
+                self.expect_op("*")
+            if (tok.kind == "op" and tok.text == "*") or star_after_alias:
                 items.append(_SelectItem(None, None, None, "*"))
             elif tok.kind == "word" and tok.text.upper() in ("TO_CHAR", "BUILTIN.DF"):
                 self.expect_op("(")

@@ -92,6 +92,9 @@ def rows(account: Account, table: str) -> Iterator[Row]:
                     row["foreigntotal"] = total
                 if body.get("amountRemaining") is not None:
                     row["foreignamountremaining"] = body["amountRemaining"]
+                    row["foreignamountunpaid"] = body["amountRemaining"]
+                if body.get("amountPaid") is not None:
+                    row["foreignamountpaid"] = body["amountPaid"]
                 yield row
     else:
         yield from _line_rows(account)
@@ -139,7 +142,15 @@ def columns(account: Account, table: str) -> set[str]:
         names |= {"itemtype", "fullname"}
     elif table == "transaction":
         types = tuple(TYPE_CODES)
-        names |= {"type", "recordtype", "entity", "foreigntotal", "foreignamountremaining"}
+        names |= {
+            "type",
+            "recordtype",
+            "entity",
+            "foreigntotal",
+            "foreignamountremaining",
+            "foreignamountunpaid",
+            "foreignamountpaid",
+        }
     elif table == "transactionline":
         names |= {
             "transaction",
