@@ -195,3 +195,24 @@ def test_deleted_customer_retrieves_as_deleted(served: Served) -> None:
 
 def test_account_reports_configured_id(served: Served) -> None:
     assert served.http.get("/v1/account").json()["id"] == "acct_sandbox"
+
+
+def test_search_products_and_payment_intents(served: Served) -> None:
+    prod = served.client.v1.products.create(params={"name": "Searchable Widget"})
+    hits = served.client.v1.products.search(params={"query": "name~'searchable'"})
+    assert [p.id for p in hits.data] == [prod.id]
+    bad = served.http.get("/v1/products/search", params={"query": "name is nice"})
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "query"
+
+
+def test_sandbox_advance_accepts_json(served: Served) -> None:
+    before = served.http.get("/__sandbox/clock").json()["now"]
+    resp = served.http.post("/__sandbox/advance", json={"seconds": 60})
+    assert resp.status_code == 200 and resp.json()["now"] == before + 60
+
+
+def test_sandbox_endpoints_need_the_key(served: Served) -> None:
+    resp = served.http.post(
+        "/__sandbox/advance", data={"seconds": 1}, headers={"Authorization": "Bearer nope"}
+    )
+    assert resp.status_code == 401

@@ -552,3 +552,15 @@ crud(
     update=_update_endpoint,
     delete=_delete_endpoint,
 )
+
+
+for _path, _type in (
+    ("/v1/charges", "charge"),
+    ("/v1/payment_intents", "payment_intent"),
+    ("/v1/products", "product"),
+    ("/v1/prices", "price"),
+):
+    route("GET", _path + "/search")(
+        lambda sb, q, t=_type, p=_path: search.run(sb, t, q, p + "/search")
+    )
+    ROUTES.insert(0, ROUTES.pop())
