@@ -313,3 +313,36 @@ def test_failed_first_payment_leaves_subscription_incomplete(served: Served) -> 
     )
     assert sub.status == "incomplete"
     assert served.client.v1.invoices.retrieve(str(sub.latest_invoice)).status == "open"
+
+
+def test_invoice_payments_filter_by_payment_intent(served: Served) -> None:
+    cus = _customer(served)
+    inv = served.client.v1.invoices.pay(_invoice(served, cus.id, [1200]).id)
+    _invoice(served, cus.id, [800])
+    [payment] = served.client.v1.invoice_payments.list(params={"invoice": inv.id}).data
+    pi = str(payment.payment.payment_intent)
+    found = served.client.v1.invoice_payments.list(
+        params={"payment": {"type": "payment_intent", "payment_intent": pi}, "limit": 1}
+    ).data
+    assert [p.invoice for p in found] == [inv.id]
+    none = served.client.v1.invoice_payments.list(
+        params={"payment": {"type": "payment_intent", "payment_intent": "pi_unknown"}}
+    ).data
+    assert none == []
+
+
+def test_expand_discounts_and_credit_note_refunds(served: Served) -> None:
+    cus = _customer(served)
+    coupon = served.client.v1.coupons.create(params={"amount_off": 200, "currency": "usd"})
+    inv = _invoice(served, cus.id, [1000], discounts=[{"coupon": coupon.id}])
+    inv = served.client.v1.invoices.pay(inv.id)
+    got = served.client.v1.invoices.retrieve(
+        inv.id, params={"expand": ["discounts", "total_discount_amounts.discount"]}
+    )
+    assert got.discounts[0].source.coupon == coupon.id  # type: ignore[union-attr]
+    assert got.total_discount_amounts[0].discount.id == got.discounts[0].id  # type: ignore[index,union-attr]
+    cn = served.client.v1.credit_notes.create(
+        params={"invoice": inv.id, "amount": 300, "refund_amount": 300}
+    )
+    cn = served.client.v1.credit_notes.retrieve(cn.id, params={"expand": ["refunds.refund"]})
+    assert cn.refunds[0].refund.amount == 300  # type: ignore[union-attr]

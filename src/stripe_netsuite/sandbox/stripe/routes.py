@@ -442,14 +442,19 @@ def _invoice_lines(sb: Sandbox, q: params.Params, iid: str) -> Obj:
     return _list(sb, lines, q, f"/v1/invoices/{iid}/lines")
 
 
-crud(
-    "/v1/invoice_payments",
-    "invoice_payment",
-    "invoice payment",
-    listing=lambda sb, q: filters.apply(
-        sb.store.all_of("invoice_payment"), filters.equal(q, "invoice", "status")
-    ),
-)
+def _invoice_payments(sb: Sandbox, q: params.Params) -> list[Obj]:
+    payment = params.mapping(q, "payment")
+    wanted = {k: str(v) for k, v in payment.items() if v not in (None, "")}
+
+    def matches(ip: Obj) -> bool:
+        return all(str(ip["payment"].get(k)) == v for k, v in wanted.items())
+
+    return filters.apply(
+        sb.store.all_of("invoice_payment"), filters.equal(q, "invoice", "status"), matches
+    )
+
+
+crud("/v1/invoice_payments", "invoice_payment", "invoice payment", listing=_invoice_payments)
 crud(
     "/v1/credit_notes",
     "credit_note",
