@@ -154,3 +154,22 @@ async def test_amounts_stay_exact(client: httpx.AsyncClient) -> None:
     )
     raw = (await client.get(f"{RECORDS}/invoice/{new_id(response)}?fields=total")).text
     assert '"total":0.50' in raw
+
+
+async def test_absurd_numbers_are_invalid_values(client: httpx.AsyncClient) -> None:
+    customer = await make_customer(client)
+    response = await client.post(
+        RECORDS + "/invoice",
+        content=b'{"entity": {"id": "' + customer.encode() + b'"}, "item": {"items": ['
+        b'{"item": {"id": "20"}, "amount": 1e300}]}}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert error_path(response) == "item.items[0].amount"
+
+
+@pytest.mark.parametrize("q", ["id BETWEEN [1]", "id ANY_OF 5", "id IS", '(id IS "1"'])
+async def test_malformed_list_filters_are_refused(client: httpx.AsyncClient, q: str) -> None:
+    response = await client.get(RECORDS + "/customer", params={"q": q})
+    assert response.status_code == 400
+    assert error_code(response) == "INVALID_PARAMETER"

@@ -366,6 +366,11 @@ async def _http_error_handler(request: Request, exc: Exception) -> Response:
     return await _error_handler(request, error)
 
 
+async def _crash_handler(request: Request, exc: Exception) -> Response:
+    # A bug in the sandbox still answers like NetSuite does; the server logs the traceback.
+    return await _error_handler(request, errors.unexpected())
+
+
 def create_app(config: SandboxConfig) -> Any:
     """The sandbox ASGI app for *config*."""
     sandbox = _Sandbox(config)
@@ -399,6 +404,7 @@ def create_app(config: SandboxConfig) -> Any:
         exception_handlers={
             errors.NetSuiteError: _error_handler,
             HTTPException: _http_error_handler,
+            Exception: _crash_handler,
         },
         lifespan=lifespan,
     )

@@ -176,6 +176,11 @@ class _Parser:
                 value = raw
             else:
                 raise _bad(f"Expected a value after {op}.")
+        base = op.removesuffix("_NOT")
+        if base in ("ANY_OF", "BETWEEN") and not isinstance(value, list):
+            raise _bad(f"{op} needs a list of values such as [1, 2].")
+        if base == "BETWEEN" and len(value) != 2:
+            raise _bad(f"{op} needs exactly two values.")
         fmt = spec.format if spec else None
         return _predicate(field_name, op, value, fmt)
 

@@ -20,6 +20,8 @@ from stripe_netsuite.sandbox.netsuite.store import Body, Store
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _IGNORED_TOP = frozenset({"links", "id", "refname"})
 NAME_VALIDATION = ("error", "warning", "ignore")
+#: Largest magnitude (10**n) a number field takes; NetSuite amounts stop well below it.
+_MAX_DIGITS = 15
 
 
 class Converter:
@@ -94,9 +96,10 @@ class Converter:
         if kind == "number":
             if isinstance(value, bool) or not isinstance(value, int | Decimal):
                 raise _wrong_type(value, spec, path, "a number")
-            if isinstance(value, Decimal) and not value.is_finite():
-                raise _wrong_type(value, spec, path, "a finite number")
-            return Decimal(value)
+            number = Decimal(value)
+            if not number.is_finite() or number.adjusted() > _MAX_DIGITS:
+                raise errors.invalid_value(value, spec.name, path)
+            return number
         if kind == "integer":
             if isinstance(value, str) and value.lstrip("-").isdigit():
                 return int(value)
