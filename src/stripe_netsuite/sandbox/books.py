@@ -29,7 +29,8 @@ def netsuite_stats(netsuite_base: str) -> dict[str, Any]:
 
 def stripe_objects(stripe_base: str, api_key: str) -> dict[str, list[dict[str, Any]]]:
     """Every object in the Stripe sandbox, by type."""
-    objects: dict[str, list[dict[str, Any]]] = _get(stripe_base + "/__sandbox/objects", api_key)
+    answer = _get(stripe_base + "/__sandbox/objects", api_key)
+    objects: dict[str, list[dict[str, Any]]] = answer["objects"]
     return objects
 
 

@@ -46,13 +46,11 @@ REPRESENTED_BY = {
     "setup_intent": "no_accounting_effect",
     "subscription": "represented_by_invoices",
     "subscription_item": "represented_by_invoices",
+    "subscription_schedule": "represented_by_invoices",
     "invoiceitem": "represented_by_invoice_lines",
     "line_item": "represented_by_invoice_lines",
+    "invoice_payment": "represented_by_payment",
     "balance_transaction": "represented_by_payout_deposit",
-    "event": "not_a_business_object",
-    "webhook_endpoint": "not_a_business_object",
-    "test_helpers.test_clock": "not_a_business_object",
-    "test_clock": "not_a_business_object",
     "customer_balance_transaction": "represented_by_invoice",
     "billing_portal.session": "no_accounting_effect",
     "billing_portal.configuration": "no_accounting_effect",
@@ -61,8 +59,14 @@ REPRESENTED_BY = {
     "discount": "represented_by_coupon",
     "token": "no_accounting_effect",
     "source": "no_accounting_effect",
-    "account": "not_a_business_object",
+    "card": "no_accounting_effect",
+    "mandate": "no_accounting_effect",
 }
+
+#: Objects of the sandbox's own machinery, not of the business: left out of the table.
+NOT_BUSINESS = frozenset(
+    {"event", "webhook_endpoint", "test_helpers.test_clock", "account", "balance"}
+)
 
 
 @dataclass
@@ -264,6 +268,8 @@ def account_for(stack: Stack) -> Accounting:
     unaccounted: list[str] = []
     parked: list[str] = []
     for kind, objects in sorted(stripe_objects.items()):
+        if kind in NOT_BUSINESS:
+            continue
         tally: Counter[str] = Counter()
         for obj in objects:
             object_id = obj["id"] if isinstance(obj, dict) else str(obj)
@@ -290,7 +296,11 @@ def account_for(stack: Stack) -> Accounting:
                 tally["missing"],
             )
         )
-    counts = {kind: len(records) for kind, records in sorted(netsuite_records.items())}
+    counts = {
+        kind: len(books.synced(netsuite_records, kind))
+        for kind in sorted(netsuite_records)
+        if books.synced(netsuite_records, kind)
+    }
     return Accounting(rows=rows, unaccounted=unaccounted, parked=parked, netsuite_counts=counts)
 
 
@@ -302,7 +312,7 @@ def render(accounting: Accounting) -> str:
     ]
     for kind, total, synced, skipped, parked, missing in accounting.rows:
         lines.append(f"  {kind:<24}{total:>10}{synced:>9}{skipped:>9}{parked:>8}{missing:>9}")
-    lines += ["", "NetSuite records", f"  {'type':<24}{'records':>10}"]
+    lines += ["", "NetSuite records made from Stripe", f"  {'type':<24}{'records':>10}"]
     for kind, count in accounting.netsuite_counts.items():
         lines.append(f"  {kind:<24}{count:>10}")
     for item in accounting.parked:
