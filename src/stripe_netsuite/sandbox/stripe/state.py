@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import copy
 import hashlib
 import random
@@ -171,6 +172,9 @@ class Sandbox:
     # -- rendering --------------------------------------------------------------------
     def render(self, obj: Any, expand: Iterable[str] = ()) -> Any:
         """A deep copy without private keys, with *expand* paths resolved."""
+        if not expand and isinstance(obj, dict) and obj.get("object") == "event":
+            # Events are written once, already public, and serialized straight away.
+            return obj
         out = _public(obj)
         paths = [p.split(".") for p in expand if p]
         if isinstance(out, dict):
@@ -281,8 +285,6 @@ class Sandbox:
             request={"id": self.request_id, "idempotency_key": self.idempotency_key},
         )
         if endpoints:
-            import json
-
             payload = json.dumps(self.render(event), indent=2)
             for ep in endpoints:
                 self.outbox.append(Delivery(ep["url"], ep["_secret"], event["id"], payload))
@@ -305,8 +307,27 @@ def _wants(enabled: list[str], event_type: str) -> bool:
 
 
 def _public(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _public(v) for k, v in value.items() if not k.startswith("_")}
-    if isinstance(value, list):
-        return [_public(v) for v in value]
-    return value
+    """A deep copy without private (`_`-prefixed) keys.
+
+    Private keys live only at the top level of an object and on embedded list items
+    (such as invoice lines), so a JSON round trip (fast, in C) plus stripping those two
+    levels is enough.
+    """
+    if not isinstance(value, dict | list):
+        return value
+    out = json.loads(json.dumps(value))
+    for obj in out if isinstance(out, list) else [out]:
+        if isinstance(obj, dict):
+            _strip(obj)
+    return out
+
+
+def _strip(obj: dict[str, Any]) -> None:
+    for key in [k for k in obj if k.startswith("_")]:
+        del obj[key]
+    for value in obj.values():
+        if isinstance(value, dict) and value.get("object") == "list":
+            for item in value.get("data") or []:
+                if isinstance(item, dict):
+                    for key in [k for k in item if k.startswith("_")]:
+                        del item[key]
