@@ -371,3 +371,33 @@ async def test_journal_entry_shape_matches_a_real_payload(client: httpx.AsyncCli
     assert entry["currency"]["refName"] == "USD"
     assert entry["tranId"] == f"JE{rid}"
     assert set(entry["subsidiary"]) == {"links", "id", "refName"}
+
+
+async def test_subrecords_in_bodies_and_lines(client: httpx.AsyncClient) -> None:
+    address = {"addr1": "1 Main St", "city": "SF", "country": {"id": "US"}, "zip": "94105"}
+    rid = await make_customer(
+        client, addressBook={"items": [{"defaultBilling": True, "addressBookAddress": address}]}
+    )
+    customer = await get(client, f"/customer/{rid}?expandSubResources=true")
+    line = customer["addressBook"]["items"][0]
+    assert line["defaultBilling"] is True
+    assert line["addressBookAddress"]["links"][0]["href"] == (
+        self_href("customer", rid) + "/addressBook/0/addressBookAddress"
+    )
+    assert line["addressBookAddress"]["country"] == {"id": "US", "refName": "US"}
+    invoice = await make_invoice(client, rid, (1, "1.00"), billingAddress={"addr1": "PO Box 1"})
+    billing = (await get(client, f"/invoice/{invoice}"))["billingAddress"]
+    assert billing == {
+        "links": [{"rel": "self", "href": self_href("invoice", invoice) + "/billingAddress"}],
+        "addr1": "PO Box 1",
+    }
+    bad_country = await client.post(
+        RECORDS + "/invoice",
+        json={
+            "entity": {"id": rid},
+            "billingAddress": {"country": {"id": "XX"}},
+            "item": {"items": [{"item": {"id": "20"}, "amount": 1}]},
+        },
+    )
+    assert bad_country.status_code == 400
+    assert bad_country.json()["o:errorDetails"][0]["o:errorPath"] == "billingAddress.country"

@@ -140,8 +140,8 @@ class Renderer:
             if not expand:
                 return stub
             items = [
-                self._line(rtype, element, line, simple_enum=simple_enum)
-                for line in value.get("items", [])
+                self._line(rtype, element, line, (*parts, key, str(i)), simple_enum=simple_enum)
+                for i, line in enumerate(value.get("items", []))
             ]
             stub.update(
                 items=items, count=len(items), hasMore=False, offset=0, totalResults=len(items)
@@ -183,7 +183,13 @@ class Renderer:
         return self.reference(spec.ref or "nsResource", value, field_name=key)
 
     def _line(
-        self, rtype: str, element: Schema | None, line: Body, *, simple_enum: bool
+        self,
+        rtype: str,
+        element: Schema | None,
+        line: Body,
+        parts: tuple[str, ...],
+        *,
+        simple_enum: bool,
     ) -> dict[str, Any]:
         out: dict[str, Any] = {"links": []}
         for key in sorted(line, key=str.lower):
@@ -191,7 +197,7 @@ class Renderer:
             if value is None:
                 continue
             out[key] = (
-                self._field(rtype, element, key, value, (), expand=True, simple_enum=simple_enum)
+                self._field(rtype, element, key, value, parts, expand=True, simple_enum=simple_enum)
                 if element is not None
                 else value
             )
