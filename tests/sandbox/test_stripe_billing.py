@@ -346,3 +346,19 @@ def test_expand_discounts_and_credit_note_refunds(served: Served) -> None:
     )
     cn = served.client.v1.credit_notes.retrieve(cn.id, params={"expand": ["refunds.refund"]})
     assert cn.refunds[0].refund.amount == 300  # type: ignore[union-attr]
+
+
+def test_invoice_lines_page_in_invoice_order(served: Served) -> None:
+    cus = _customer(served)
+    inv = _invoice(served, cus.id, [100, 200, 300, 400])
+    page = served.client.v1.invoices.line_items.list(inv.id, params={"limit": 1})
+    walked = [line.id for line in page.auto_paging_iter()]
+    assert walked == [line.id for line in inv.lines.data]
+    assert [line.amount for line in inv.lines.data] == [100, 200, 300, 400]
+
+
+def test_stripe_sandbox_exports() -> None:
+    import stripe_netsuite.sandbox.stripe as package
+
+    assert package.__all__ == ["StripeSandboxConfig", "create_app"]
+    assert all(hasattr(package, name) for name in package.__all__)

@@ -438,7 +438,7 @@ for _action, _fn in _INVOICE_ACTIONS:
 @route("GET", "/v1/invoices/{id}/lines")
 def _invoice_lines(sb: Sandbox, q: params.Params, iid: str) -> Obj:
     inv = sb.need(iid, "invoice")
-    lines = list(reversed(inv["lines"]["data"]))
+    lines = list(inv["lines"]["data"])
     return _list(sb, lines, q, f"/v1/invoices/{iid}/lines")
 
 
@@ -471,7 +471,7 @@ route("POST", "/v1/credit_notes/{id}/void")(
 @route("GET", "/v1/credit_notes/{id}/lines")
 def _credit_note_lines(sb: Sandbox, q: params.Params, cid: str) -> Obj:
     cn = sb.need(cid, "credit_note", kind="credit note")
-    return _list(sb, list(reversed(cn["lines"]["data"])), q, f"/v1/credit_notes/{cid}/lines")
+    return _list(sb, list(cn["lines"]["data"]), q, f"/v1/credit_notes/{cid}/lines")
 
 
 crud(
