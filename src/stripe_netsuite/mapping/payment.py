@@ -86,7 +86,13 @@ def map_payment(
     rate = tx.exchange_rate(charge.get("balance_transaction"), currency)
     if rate is not None and ctx.account.options.multi_currency:
         body["exchangeRate"] = rate
-    body["undepFunds"] = True
+    if rate is not None and ctx.account.gl.stripe_clearing:
+        # Settled in another currency: no deposit of the payout's currency can select
+        # it, so it lands in Stripe clearing, which the payout's deposit clears.
+        body["undepFunds"] = False
+        body["account"] = {"id": ctx.account.gl.stripe_clearing}
+    else:
+        body["undepFunds"] = True
     if ctx.account.gl.receivables:
         body["arAcct"] = {"id": ctx.account.gl.receivables}
     if target:

@@ -110,6 +110,18 @@ def test_currencies_and_exchange_rate(
     assert record.body.get("exchangeRate") == rate
 
 
+def test_cross_currency_payment_lands_in_stripe_clearing() -> None:
+    c = charge(1000, currency="eur", bt=balance_transaction(1234, exchange_rate=1.234))
+    gl = {**account().gl.model_dump(), "stripe_clearing": "77"}
+    clearing = context(account(gl=gl), customer_id="1041")
+    record = map_payment(c, clearing)
+    assert record.body["undepFunds"] is False
+    assert record.body["account"] == {"id": "77"}
+    same = map_payment(charge(1000, currency="usd"), clearing)
+    assert same.body["undepFunds"] is True
+    assert "account" not in same.body
+
+
 def test_single_currency_account_has_no_currency_or_rate() -> None:
     c = charge(1000, currency="eur", bt=balance_transaction(1234, exchange_rate=1.234))
     record = map_payment(c, ctx(multi_currency=False))
