@@ -216,3 +216,16 @@ def test_sandbox_endpoints_need_the_key(served: Served) -> None:
         "/__sandbox/advance", data={"seconds": 1}, headers={"Authorization": "Bearer nope"}
     )
     assert resp.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("setting", "status", "retry"),
+    [("rate_limit_rate", 429, "false"), ("server_error_rate", 500, "true")],
+)
+def test_injected_faults_change_nothing(setting: str, status: int, retry: str) -> None:
+    for faulty in serve(**{setting: 1.0}):
+        resp = faulty.http.post("/v1/customers", data={"email": "fault@x.io"})
+        assert resp.status_code == status
+        assert resp.headers["Stripe-Should-Retry"] == retry
+        assert faulty.sandbox.store.all_of("customer") == []
+        assert faulty.http.get("/__sandbox/clock").status_code == 200

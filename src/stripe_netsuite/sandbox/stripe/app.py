@@ -52,9 +52,13 @@ class StripeSandboxConfig:
     seed: int = 0
     deliver_webhooks: bool = True
     start_time: int | None = None
+    #: Share of /v1 requests answered 429 (rate limited) before doing anything.
+    rate_limit_rate: float = 0.0
+    #: Share of /v1 requests answered 500 (`Stripe-Should-Retry: true`) before doing anything.
+    server_error_rate: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("duplicate_rate", "drop_rate"):
+        for name in ("duplicate_rate", "drop_rate", "rate_limit_rate", "server_error_rate"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"StripeSandboxConfig.{name} must be within [0, 1], got {value}")
@@ -77,7 +81,9 @@ def build_sandbox(config: StripeSandboxConfig) -> Sandbox:
         drop_rate=config.drop_rate,
         deliver_webhooks=config.deliver_webhooks,
         rng=random.Random(config.seed),
+        fault_rng=random.Random(config.seed + 1),
     )
+    sb.faults = (config.rate_limit_rate, config.server_error_rate)
     sb.start_clock(config.start_time if config.start_time is not None else int(time.time()))
     store.kv.setdefault("processed_until", sb.wall())
     sb.includables[("invoice", "payments")] = lambda inv: invoices.payments(sb, inv)
@@ -149,6 +155,23 @@ def _response(sb: Sandbox, status: int, body: Any, extra: dict[str, str] | None 
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _injected_fault(sb: Sandbox) -> Response | None:
+    rate_limited, server_error = sb.faults
+    if rate_limited and sb.fault_rng.random() < rate_limited:
+        err = errors.StripeError(
+            "Too many requests hit the API too quickly. We recommend an exponential backoff "
+            "of your requests.",
+            status=429,
+            type="invalid_request_error",
+            code="rate_limit",
+        )
+        return _response(sb, 429, err.body(), {"Stripe-Should-Retry": "false"})
+    if server_error and sb.fault_rng.random() < server_error:
+        body = {"error": {"type": "api_error", "message": "An unknown error occurred"}}
+        return _response(sb, 500, body, {"Stripe-Should-Retry": "true"})
+    return None
+
+
 async def api(request: Request) -> Response:
     """Every `/v1/...` request."""
     sb: Sandbox = request.app.state.sandbox
@@ -159,6 +182,9 @@ async def api(request: Request) -> Response:
         _authenticate(sb, request)
         q = await _read_params(request)
         method, path = request.method, request.url.path
+        fault = _injected_fault(sb)
+        if fault is not None:
+            return fault
         if method == "POST" and sb.idempotency_key:
             stored_key = "idem:" + hashlib.sha256(sb.idempotency_key.encode()).hexdigest()
             fingerprint = hashlib.sha256(

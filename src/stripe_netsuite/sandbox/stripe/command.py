@@ -51,6 +51,20 @@ def parser() -> argparse.ArgumentParser:
         metavar="F",
         help="share of webhook deliveries silently dropped",
     )
+    p.add_argument(
+        "--rate-limit-rate",
+        type=_rate,
+        default=0.0,
+        metavar="F",
+        help="share of API requests answered 429",
+    )
+    p.add_argument(
+        "--server-error-rate",
+        type=_rate,
+        default=0.0,
+        metavar="F",
+        help="share of API requests answered 500",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for ids, secrets and faults")
     return p
 
@@ -67,6 +81,8 @@ def main(argv: list[str]) -> None:
         shuffle=args.shuffle,
         drop_rate=args.drop_rate,
         seed=args.seed,
+        rate_limit_rate=args.rate_limit_rate,
+        server_error_rate=args.server_error_rate,
     )
     app = create_app(config)
     sb = app.state.sandbox

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import copy
 import hashlib
+import json
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -53,6 +53,9 @@ class Sandbox:
     on_outbox: Callable[[], None] | None = None
     includables: dict[tuple[str, str], Callable[[Obj], Any]] = field(default_factory=dict)
     webhook_secrets: dict[str, str] = field(default_factory=dict)
+    #: (rate-limit share, server-error share) of /v1 requests, and their own random stream
+    faults: tuple[float, float] = (0.0, 0.0)
+    fault_rng: random.Random = field(default_factory=lambda: random.Random(0))
     next_check: int = 0
     _base: int = 0
     _t0: float = 0.0
