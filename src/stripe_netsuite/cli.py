@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -140,6 +141,110 @@ def retry(
     count = queue.requeue(engine, job_id=job_id)
     typer.echo(f"re-queued {count} job{'s' if count != 1 else ''}")
     if job_id is not None and count == 0:
+        raise typer.Exit(code=1)
+
+
+AccountOption = Annotated[
+    str | None, typer.Option("--account", "-a", help="Account name (default: the only one)")
+]
+
+
+def _account_name(cfg: Config, name: str | None) -> str:
+    if name is None:
+        if len(cfg.accounts) != 1:
+            raise ConfigError(
+                "several accounts are configured; choose one with --account: "
+                + ", ".join(sorted(cfg.accounts))
+            )
+        return next(iter(cfg.accounts))
+    if name not in cfg.accounts:
+        raise ConfigError(f"no account {name!r}; configured: {', '.join(sorted(cfg.accounts))}")
+    return name
+
+
+def _in_account(config: Path | None, account: str | None, work: Any) -> Any:
+    """Run ``work(flow context)`` with one account's clients open."""
+    from stripe_netsuite.engine.runtime import Runtime
+    from stripe_netsuite.store import db
+
+    settings = _settings(config)
+    try:
+        cfg = _config(settings)
+        name = _account_name(cfg, account)
+    except ConfigError as exc:
+        raise _fail(exc) from exc
+    engine = db.make_engine(settings.database_url)
+    db.migrate(engine)
+
+    async def main() -> Any:
+        async with Runtime(settings=settings, config=cfg, engine=engine) as runtime:
+            return await work(runtime.contexts[name])
+
+    return asyncio.run(main())
+
+
+@app.command()
+def preview(
+    object_id: Annotated[str | None, typer.Argument(help="Stripe object id (cus_…, in_…)")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="A Stripe object as JSON")] = None,
+    account: AccountOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Print the NetSuite records a Stripe object would produce, posting nothing."""
+    from stripe_netsuite import exceptions
+    from stripe_netsuite.flows import preview as preview_flow
+    from stripe_netsuite.mapping.preview import render
+
+    if (object_id is None) == (file is None):
+        raise _fail(ValueError("give a Stripe object id or --file, not both"))
+    obj = None
+    if file is not None:
+        try:
+            obj = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise _fail(ValueError(f"{file}: cannot read a JSON object: {exc}")) from exc
+        if not isinstance(obj, dict):
+            raise _fail(ValueError(f"{file}: expected a JSON object, got {type(obj).__name__}"))
+
+    async def work(ctx: Any) -> Any:
+        return await preview_flow.preview(ctx, object_id=object_id, obj=obj)
+
+    try:
+        result = _in_account(config, account, work)
+    except exceptions.SyncError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"{result.kind} {result.object_id}")
+    if result.skipped:
+        typer.echo(f"would be skipped by rule {result.skipped}")
+    typer.echo(render(result.records))
+
+
+@app.command()
+def reconcile(
+    payout: Annotated[str | None, typer.Option("--payout", help="One payout (po_…)")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Payouts created on or after (YYYY-MM-DD)")
+    ] = None,
+    account: AccountOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Each payout's Stripe amount beside its NetSuite deposit; non-zero exit on a difference."""
+    from datetime import date
+
+    from stripe_netsuite.engine import reconcile as reconcile_module
+    from stripe_netsuite.mapping import reconciliation
+
+    try:
+        start = date.fromisoformat(since) if since else None
+    except ValueError as exc:
+        raise _fail(ValueError(f"--since {since!r} is not a date (YYYY-MM-DD)")) from exc
+
+    async def work(ctx: Any) -> Any:
+        return await reconcile_module.reconcile(ctx, payout_id=payout, since=start)
+
+    reports = _in_account(config, account, work)
+    typer.echo(reconciliation.render(reports), nl=False)
+    if reconciliation.any_difference(reports):
         raise typer.Exit(code=1)
 
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from stripe_netsuite import exceptions, flows
 from stripe_netsuite.engine.worker import RetryPolicy, Worker
+from stripe_netsuite.flows import payout as payout_flow
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.netsuite.client import NetSuiteClient
 from stripe_netsuite.netsuite.governor import governor_for
@@ -71,6 +72,12 @@ class Runtime:
         if entry is None or kind not in self.kinds(account):
             raise exceptions.Skip("flow_disabled", f"the {kind} flow is not enabled")
         await entry.flow(ctx, object_id)
+        waiting = await payout_flow.release(ctx, object_id)
+        if waiting is not None:
+            # A deposit posted with this object in suspense: post it again, corrected.
+            await asyncio.to_thread(
+                queue.enqueue, self.engine, account=account, kind="payout", object_id=waiting
+            )
 
     def worker(self, **overrides: Any) -> Worker:
         """A worker wired to this runtime's handler and the settings."""

@@ -5,7 +5,16 @@ Importing this package registers every flow with `registry`.
 
 from __future__ import annotations
 
-from stripe_netsuite.flows import credit_note, customer, dispute, invoice, items, payment, refund
+from stripe_netsuite.flows import (
+    credit_note,
+    customer,
+    dispute,
+    invoice,
+    items,
+    payment,
+    payout,
+    refund,
+)
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.registry import REGISTRY, Flow, enabled_kinds, ensure, register
 
@@ -19,5 +28,6 @@ register("charge", flow=payment.sync, role="payment", switch="payments")
 register("refund", flow=refund.sync, role="refund", switch="refunds")
 register("credit_note", flow=credit_note.sync, role="credit_memo", switch="credit_notes")
 register("dispute", flow=dispute.sync, role="refund", switch="disputes")
+register("payout", flow=payout.sync, role="deposit", switch="payouts")
 
 __all__ = ["REGISTRY", "Flow", "FlowContext", "enabled_kinds", "ensure", "register"]

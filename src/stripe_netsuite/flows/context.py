@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -11,6 +12,7 @@ import stripe
 from stripe_netsuite.settings import AccountConfig
 
 if TYPE_CHECKING:
+    from stripe_netsuite.mapping.records import NetSuiteRecord
     from stripe_netsuite.netsuite.client import NetSuiteClient
 
 
@@ -26,3 +28,12 @@ class FlowContext:
     engine: sa.Engine
     #: Lookups that stay valid for the process's life (NetSuite currency ids, ...).
     cache: dict[str, Any] = field(default_factory=dict, compare=False)
+    #: Preview mode when not None: records are collected here instead of posted, and
+    #: nothing is written anywhere (NetSuite, Stripe metadata, the store).
+    preview: list[NetSuiteRecord] | None = field(default=None, compare=False)
+    #: Objects supplied by the caller instead of fetched from Stripe (``preview --file``).
+    given: Mapping[str, dict[str, Any]] = field(default_factory=dict, compare=False)
+
+    def previewing(self, given: Mapping[str, dict[str, Any]] | None = None) -> FlowContext:
+        """A copy of this context in preview mode."""
+        return replace(self, preview=[], given=dict(given or {}))

@@ -14,7 +14,9 @@ from stripe_netsuite.stripe_api.client import as_dict, call
 async def fetch(
     ctx: FlowContext, resource: str, object_id: str, *, expand: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """The object as Stripe has it now, as plain dicts."""
+    """The object as Stripe has it now, as plain dicts (or as the caller gave it)."""
+    if object_id in ctx.given:
+        return dict(ctx.given[object_id])
     service = getattr(ctx.stripe.v1, resource)
     params: dict[str, Any] = {"expand": list(expand)} if expand else {}
     obj = await call(lambda: service.retrieve_async(object_id, params=params), object_id=object_id)

@@ -39,6 +39,9 @@ async def post(
     link = await asyncio.to_thread(
         links.get, ctx.engine, account=ctx.name, stripe_id=record.stripe_id, role=record.role
     )
+    if ctx.preview is not None:
+        ctx.preview.append(record)
+        return link.internal_id if link is not None else placeholder(record.external_id)
     if link is not None and (link.body_hash == digest or not update):
         return link.internal_id
     if link is not None and link.internal_id and update_body is not None:
@@ -78,10 +81,17 @@ async def is_own_record(ctx: FlowContext, *, stripe_id: str, role: str, internal
     return link is not None and link.internal_id == internal_id and link.body_hash != LINKED
 
 
+def placeholder(external_id: str) -> str:
+    """Stands for the internal id of a record not yet created (in a preview)."""
+    return f"new:{external_id}"
+
+
 async def link_existing(
     ctx: FlowContext, *, stripe_id: str, role: str, record_type: str, internal_id: str
 ) -> None:
     """Record a link to a NetSuite record that already existed (``netsuite_*_id`` metadata)."""
+    if ctx.preview is not None:
+        return
     await asyncio.to_thread(
         links.put,
         ctx.engine,
@@ -109,6 +119,8 @@ async def write_back(
     The update triggers a ``*.updated`` event; its job maps to the same body and so
     costs no NetSuite call, which is what stops the loop.
     """
+    if ctx.preview is not None:
+        return False
     if not ctx.account.options.write_back_ids or metadata.get(key) == internal_id:
         return False
     service = getattr(ctx.stripe.v1, resource)

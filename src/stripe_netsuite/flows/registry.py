@@ -56,6 +56,9 @@ async def ensure(ctx: FlowContext, kind: str, stripe_id: str) -> str:
     )
     if link is not None:
         return link.internal_id
+    if ctx.preview is not None:
+        # A preview shows the object's own records; its dependencies stay placeholders.
+        return f"new:{kind}:{stripe_id}"
     try:
         await entry.flow(ctx, stripe_id)
     except exceptions.Skip as exc:
