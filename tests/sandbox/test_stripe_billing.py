@@ -362,3 +362,20 @@ def test_stripe_sandbox_exports() -> None:
 
     assert package.__all__ == ["StripeSandboxConfig", "create_app"]
     assert all(hasattr(package, name) for name in package.__all__)
+
+
+def test_test_clock_events_carry_sandbox_time(served: Served) -> None:
+    clock = served.client.v1.test_helpers.test_clocks.create(params={"frozen_time": 1577836800})
+    cus = _customer(served, test_clock=clock.id)
+    sub = served.client.v1.subscriptions.create(
+        params={"customer": cus.id, "items": [{"price": _price(served).id}]}
+    )
+    served.client.v1.test_helpers.test_clocks.advance(clock.id, params={"frozen_time": 1580515200})
+    invoices = served.client.v1.invoices.list(params={"subscription": sub.id}).data
+    assert invoices[0].created == 1580515200  # the renewal, one month after 2020-01-01
+    assert all(i.created < START for i in invoices)
+    recent = served.client.v1.events.list(params={"created": {"gte": START}, "limit": 100}).data
+    renewed = [
+        e for e in recent if e.type == "invoice.paid" and e.data.object["id"] == invoices[0].id
+    ]
+    assert renewed, "events of test clock work are listed at sandbox time"

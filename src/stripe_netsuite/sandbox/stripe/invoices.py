@@ -620,7 +620,7 @@ def pay(sb: Sandbox, inv: Obj, q: params.Params) -> Obj:
         "payment_method": ref,
         "off_session": "true" if params.boolean(q, "off_session") else "false",
     }
-    with sb.at(time_for(sb, cus)):
+    with sb.at(time_for(sb, cus), detached=bool(cus.get("test_clock"))):
         try:
             pi = intents.create(sb, pi_params)
             pi["_invoice"] = inv["id"]

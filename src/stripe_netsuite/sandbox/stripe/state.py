@@ -60,6 +60,7 @@ class Sandbox:
     _base: int = 0
     _t0: float = 0.0
     _at: int | None = None
+    _detached: bool = False
 
     # -- clock ------------------------------------------------------------------------
     def start_clock(self, start: int) -> None:
@@ -82,14 +83,19 @@ class Sandbox:
         self._base += seconds
 
     @contextlib.contextmanager
-    def at(self, moment: int) -> Iterator[None]:
-        """Run a block as if the clock read *moment* (test clocks, catch-up steps)."""
-        saved = self._at
+    def at(self, moment: int, *, detached: bool = False) -> Iterator[None]:
+        """Run a block as if the clock read *moment* (test clocks, catch-up steps).
+
+        *detached* marks test-clock time: objects take that time, but events keep the
+        sandbox clock's, as Stripe's events carry real time.
+        """
+        saved = self._at, self._detached
         self._at = moment
+        self._detached = detached or self._detached
         try:
             yield
         finally:
-            self._at = saved
+            self._at, self._detached = saved
 
     def commit(self) -> None:
         """Persist objects and the clock."""
@@ -281,6 +287,7 @@ class Sandbox:
         event = self.create(
             "event",
             "evt",
+            created=self.wall() if self._detached else self.now(),
             api_version=API_VERSION,
             data=data,
             type=event_type,

@@ -285,7 +285,7 @@ def _trial_notice(sb: Sandbox, sub: Obj, moment: int) -> None:
     if end - moment <= TRIAL_WILL_END_NOTICE:
         sub["_trial_notice_sent"] = True
         sb.touch(sub)
-        with sb.at(max(moment, end - TRIAL_WILL_END_NOTICE)):
+        with sb.at(max(moment, end - TRIAL_WILL_END_NOTICE), detached=bool(sub["test_clock"])):
             sb.emit("customer.subscription.trial_will_end", sub)
 
 
@@ -348,7 +348,7 @@ def run_due(sb: Sandbox, moment: int, *, clock_id: str | None) -> None:
         if not due:
             return
         when, sub = min(due, key=lambda pair: pair[0])
-        with sb.at(when):
+        with sb.at(when, detached=clock_id is not None):
             _advance(sb, sub, when)
             if clock_id:
                 clk = sb.store.get(clock_id)
