@@ -27,7 +27,10 @@ async def sync(ctx: FlowContext, credit_note_id: str) -> None:
         )
         return
     mctx = await mapping_context(
-        ctx, customer=id_of(note.get("customer")), invoice=id_of(note.get("invoice"))
+        ctx,
+        currency=note.get("currency"),
+        customer=id_of(note.get("customer")),
+        invoice=id_of(note.get("invoice")),
     )
     transfer = credit_note_mapping.map_balance_transfer(note, mctx)
     if transfer is not None:

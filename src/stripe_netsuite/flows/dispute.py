@@ -23,6 +23,7 @@ async def sync(ctx: FlowContext, dispute_id: str) -> None:
     payment_ids = {charge_id: await registry.ensure(ctx, "charge", charge_id)} if charge_id else {}
     mctx = await mapping_context(
         ctx,
+        currency=dispute.get("currency"),
         customer=id_of(charge.get("customer")),
         invoice=await invoice_of_charge(ctx, charge) if charge else None,
         payment_ids=payment_ids,

@@ -9,6 +9,7 @@ from stripe_netsuite.flows import posting, registry
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.fetch import fetch_gated
 from stripe_netsuite.flows.references import currency_ids
+from stripe_netsuite.flows.transactions import ensure_customer_currency
 from stripe_netsuite.mapping import invoice as invoice_mapping
 from stripe_netsuite.mapping.context import MappingContext
 from stripe_netsuite.mapping.metadata import linked_id
@@ -52,10 +53,16 @@ async def context_for(ctx: FlowContext, invoice: dict[str, Any]) -> MappingConte
     ids = await registry.ensure_all(ctx, ((d.kind, d.stripe_id) for d in deps))
     by_kind = {d.stripe_id: d.kind for d in deps}
     customer = next((ids[s] for s, k in by_kind.items() if k == "customer"), None)
+    currencies = await currency_ids(ctx)
+    stripe_customer = next((s for s, k in by_kind.items() if k == "customer"), None)
+    if stripe_customer and customer and invoice.get("currency"):
+        await ensure_customer_currency(
+            ctx, stripe_customer, customer, currencies, str(invoice["currency"])
+        )
     return MappingContext(
         account=ctx.account,
         customer_id=customer,
-        currency_ids=await currency_ids(ctx),
+        currency_ids=currencies,
         item_ids={s: ids[s] for s, k in by_kind.items() if k in ("price", "plan", "product")},
         discount_item_ids={s: ids[s] for s, k in by_kind.items() if k == "coupon"},
         customer_balance_item_id=ctx.account.items.customer_balance_item,

@@ -34,7 +34,9 @@ async def sync(ctx: FlowContext, charge_id: str) -> None:
             stripe_id=charge_id,
         )
     invoice = await invoice_of_charge(ctx, charge)
-    mctx = await mapping_context(ctx, customer=customer, invoice=invoice)
+    mctx = await mapping_context(
+        ctx, currency=charge.get("currency"), customer=customer, invoice=invoice
+    )
     if payment_mapping.needs_invoice(charge, mctx):
         made = await posting.post(ctx, payment_mapping.map_charge_invoice(charge, mctx))
         mctx = replace(mctx, invoice_id=made)

@@ -34,6 +34,7 @@ async def sync(ctx: FlowContext, refund_id: str) -> None:
     invoice = await invoice_of_charge(ctx, charge) if charge else None
     mctx = await mapping_context(
         ctx,
+        currency=refund.get("currency"),
         customer=id_of(charge.get("customer")),
         invoice=invoice,
         payment_ids=payment_ids,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,7 @@ from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.references import currency_ids
 from stripe_netsuite.mapping.context import MappingContext
 from stripe_netsuite.mapping.transaction import id_of
+from stripe_netsuite.store import links
 from stripe_netsuite.stripe_api.client import call
 
 
@@ -42,17 +44,58 @@ async def mapping_context(
     ctx: FlowContext,
     *,
     customer: str | None,
+    currency: str | None,
     invoice: str | None = None,
     **ids: Any,
 ) -> MappingContext:
-    """A mapping context with the customer and invoice ensured in NetSuite first."""
+    """A mapping context with the customer (able to use *currency*) and the invoice
+    ensured in NetSuite first."""
+    currencies = await currency_ids(ctx)
     customer_id = await registry.ensure(ctx, "customer", customer) if customer else None
+    if customer and customer_id and currency:
+        await ensure_customer_currency(ctx, customer, customer_id, currencies, currency)
     invoice_id = await registry.ensure(ctx, "invoice", invoice) if invoice else None
     return MappingContext(
         account=ctx.account,
         customer_id=customer_id,
         invoice_id=invoice_id,
-        currency_ids=await currency_ids(ctx),
+        currency_ids=currencies,
         customer_balance_item_id=ctx.account.items.customer_balance_item,
         **ids,
+    )
+
+
+async def ensure_customer_currency(
+    ctx: FlowContext,
+    customer: str,
+    customer_id: str,
+    currencies: Mapping[str, str],
+    currency: str,
+) -> None:
+    """Add *currency* to the NetSuite customer's currency list, once.
+
+    NetSuite refuses a transaction in a currency its customer does not list; a Stripe
+    customer may pay in a currency it had not used when it was created.
+    """
+    currency = currency.lower()
+    if not ctx.account.options.multi_currency or currency not in currencies:
+        return
+    role = f"currency:{currency}"
+    known = await asyncio.to_thread(
+        links.get, ctx.engine, account=ctx.name, stripe_id=customer, role=role
+    )
+    if known is not None or ctx.preview is not None:
+        return
+    body = {"currencyList": {"items": [{"currency": {"id": currencies[currency]}}]}}
+    await ctx.netsuite.patch("customer", customer_id, body)
+    await asyncio.to_thread(
+        links.put,
+        ctx.engine,
+        account=ctx.name,
+        stripe_id=customer,
+        role=role,
+        record_type="customer",
+        internal_id=customer_id,
+        external_id="",
+        body_hash=links.body_hash(body),
     )
