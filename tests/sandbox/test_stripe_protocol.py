@@ -229,3 +229,28 @@ def test_injected_faults_change_nothing(setting: str, status: int, retry: str) -
         assert resp.headers["Stripe-Should-Retry"] == retry
         assert faulty.sandbox.store.all_of("customer") == []
         assert faulty.http.get("/__sandbox/clock").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "param"),
+    [
+        ("/v1/subscriptions", {"customer": "cus_x", "items[0]": "oops"}, "customer"),
+        ("/v1/customers", {"coupon[a]": "b"}, "coupon"),
+        ("/v1/events", None, "created[gte]"),
+    ],
+)
+def test_malformed_input_is_a_400_naming_the_param(
+    served: Served, path: str, data: dict[str, str] | None, param: str
+) -> None:
+    if data is None:
+        resp = served.http.get(path, params={"created[gte]": ""})
+    else:
+        resp = served.http.post(path, data=data)
+    assert resp.status_code in {400, 404}
+    assert resp.json()["error"]["param"] == param
+
+
+def test_subscription_items_must_be_objects(served: Served) -> None:
+    cus = served.client.v1.customers.create(params={"email": "items@x.io"})
+    resp = served.http.post("/v1/subscriptions", data={"customer": cus.id, "items[0]": "oops"})
+    assert resp.status_code == 400 and resp.json()["error"]["param"] == "items[0]"

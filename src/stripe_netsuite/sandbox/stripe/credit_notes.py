@@ -46,6 +46,11 @@ def _lines(sb: Sandbox, inv: Obj, q: params.Params) -> list[Obj]:
     by_id = {ln["id"]: ln for ln in inv["lines"]["data"]}
     out = []
     for i, spec in enumerate(specs):
+        if not isinstance(spec, dict):
+            raise errors.invalid(
+                f"Invalid lines[{i}]: must be an object such as lines[{i}][type]=…",
+                param=f"lines[{i}]",
+            )
         kind = spec.get("type")
         line = shapes.skeleton("credit_note_line_item", id=sb.new_id("cnli"))
         line.update(discount_amounts=[], metadata={}, pretax_credit_amounts=[], tax_rates=[])

@@ -30,7 +30,8 @@ def range_filter(query: params.Params, key: str, field: str | None = None) -> Ca
         if op not in _OPS:
             raise errors.invalid(f"Invalid {key} filter: {op}", param=f"{key}[{op}]")
         bound = params.integer(raw, op)
-        assert bound is not None
+        if bound is None:
+            raise errors.invalid(f"Invalid integer: {key}[{op}] is empty", param=f"{key}[{op}]")
         tests.append((_OPS[op], bound))
     return lambda obj: obj.get(name) is not None and all(f(obj[name], b) for f, b in tests)
 

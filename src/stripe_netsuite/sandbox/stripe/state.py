@@ -157,7 +157,7 @@ class Sandbox:
 
     def get(self, oid: str | None, object_type: str | tuple[str, ...]) -> Obj | None:
         """The object *oid* if it exists and is of *object_type*."""
-        if not oid:
+        if not oid or not isinstance(oid, str):
             return None
         obj = self.store.get(oid)
         types = (object_type,) if isinstance(object_type, str) else object_type

@@ -183,6 +183,12 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
     specs = params.array(q, "items")
     if not specs:
         raise errors.missing_param("items")
+    for i, spec in enumerate(specs):
+        if not isinstance(spec, dict):
+            raise errors.invalid(
+                f"Invalid items[{i}]: must be an object such as items[{i}][price]=price_…",
+                param=f"items[{i}]",
+            )
     now = invoices.time_for(sb, cus)
     prices = [_price(sb, spec, i) for i, spec in enumerate(specs)]
     first = catalog.as_price(prices[0])
