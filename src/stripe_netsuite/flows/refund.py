@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from stripe_netsuite import exceptions
 from stripe_netsuite.flows import posting, registry
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.fetch import fetch, fetch_gated
@@ -20,6 +21,11 @@ ROLE = "refund"
 async def sync(ctx: FlowContext, refund_id: str) -> None:
     """Post the refund: full, partial, or one of several on a charge."""
     refund = await fetch_gated(ctx, "refunds", refund_id, expand=("balance_transaction",))
+    bt = refund.get("balance_transaction")
+    if isinstance(bt, dict) and bt.get("reporting_category") == "partial_capture_reversal":
+        # The uncaptured part of an authorization was released: the payment already
+        # records only what was captured, so there is nothing to refund.
+        raise exceptions.Skip("partial_capture_reversal", object_id=refund_id)
     linked = linked_id(refund, ROLE)
     if linked and not await posting.is_own_record(
         ctx, stripe_id=refund_id, role=ROLE, internal_id=linked

@@ -12,7 +12,7 @@ from stripe_netsuite.flows.references import currency_ids
 from stripe_netsuite.mapping.context import MappingContext
 from stripe_netsuite.mapping.transaction import id_of
 from stripe_netsuite.store import links
-from stripe_netsuite.stripe_api.client import call
+from stripe_netsuite.stripe_api.client import as_dict, call
 
 
 async def invoice_of_charge(ctx: FlowContext, charge: Mapping[str, Any]) -> str | None:
@@ -36,7 +36,7 @@ async def invoice_of_charge(ctx: FlowContext, charge: Mapping[str, Any]) -> str 
         object_id=str(charge.get("id")),
     )
     for payment in page.data:
-        return id_of(payment.get("invoice"))
+        return id_of(as_dict(payment).get("invoice"))
     return None
 
 

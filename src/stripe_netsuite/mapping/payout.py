@@ -333,6 +333,9 @@ class _Builder:
         rate = bt.get("exchange_rate")
         entry = self.charges.setdefault(source, _Charge(payment_id=pid))
         entry.stripe += amount
+        charge = expanded(bt.get("source"))
+        if charge and isinstance(charge.get("amount_captured"), int):
+            entry.released = max(int(charge.get("amount", 0)) - charge["amount_captured"], 0)
         if rate not in (None, ""):
             entry.rate = _rate(rate, btid, self.po.id)
         entry.bt_ids.append(btid)
@@ -475,7 +478,14 @@ class _Builder:
                 entry.stripe += amount  # the payment records the captured amount only
                 continue
             btid = str(bt["id"])
-            self._by_category(bt, btid, "partial_capture_reversal", amount, charge)
+            if charge is None:
+                self._by_category(bt, btid, "partial_capture_reversal", amount, charge)
+                continue
+            # Its charge was paid out in another payout, whose deposit booked the
+            # released part to Stripe clearing: clear it here.
+            self._line(
+                self._clearing(), amount, f"Stripe {charge}: uncaptured part released ({btid})"
+            )
         for charge, entry in self.charges.items():
             self._close_charge(charge, entry)
         self._close_fx()
@@ -525,7 +535,13 @@ class _Builder:
             )
             return
         self.lines.append(_Line("payment", pid, paid, label, source=entry.bt_ids[0]))
-        if paid != entry.stripe:
+        if paid != entry.stripe and entry.stripe - paid == entry.released:
+            # Partially captured, its reversal in another payout: Stripe clearing carries
+            # the released part until that payout's deposit clears it.
+            self._line(
+                self._clearing(), entry.stripe - paid, f"{label}: uncaptured part released"
+            )
+        elif paid != entry.stripe:
             self._suspense_raw(
                 entry.bt_ids[0],
                 entry.stripe - paid,
@@ -567,6 +583,9 @@ class _Charge:
     stripe: int = 0
     rate: Decimal | None = None
     bt_ids: list[str] = field(default_factory=list)
+    #: Authorized but not captured (minor units of the charge), released by a
+    #: partial-capture reversal that may fall in another payout.
+    released: int = 0
 
 
 def _configured(accounts: Mapping[str, str], category: str) -> str | None:

@@ -8,9 +8,9 @@ is created through the official Stripe SDK, exactly as an application would.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tempfile
-import textwrap
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from stripe_netsuite.engine.runtime import Runtime
+from stripe_netsuite.mapping import reconciliation as reconciliation_module
 from stripe_netsuite.sandbox import books
 from stripe_netsuite.sandbox import business as business_module
 from stripe_netsuite.sandbox.netsuite import chart
@@ -190,46 +191,53 @@ def demo_config(
     key_file: Path,
 ) -> str:
     """The engine's TOML config for the sandboxes (written to the work dir for reading)."""
-    banks = "\n".join(f'{cur} = "{acct}"' for cur, acct in chart.BANK_ACCOUNTS.items())
-    return (
-        textwrap.dedent(
-            f"""\
-        # Written by `stripe-netsuite demo`: the engine's config for the two sandboxes.
-        [accounts.{ACCOUNT}]
-        stripe_account_id = "{stripe_account_id}"
-        stripe_api_key = "{api_key}"
-        stripe_webhook_secret = "{webhook_secret}"
-        stripe_api_base = "{stripe_base}"
-        subsidiary = "{chart.SUBSIDIARY_US}"
+    account = {
+        "stripe_account_id": stripe_account_id,
+        "stripe_api_key": api_key,
+        "stripe_webhook_secret": webhook_secret,
+        "stripe_api_base": stripe_base,
+        "subsidiary": chart.SUBSIDIARY_US,
+    }
+    tables = {
+        "netsuite": {
+            "account_id": ns_config.account_id,
+            "base_url": netsuite_base,
+            "auth": "oauth2",
+            "client_id": ns_config.client_id,
+            "certificate_id": ns_config.certificate_id,
+            "private_key_file": str(key_file),
+            "concurrency": ns_config.concurrency,
+        },
+        "gl": {
+            "undeposited_funds": chart.UNDEPOSITED_FUNDS,
+            "stripe_clearing": chart.STRIPE_CLEARING,
+            "receivables": chart.ACCOUNTS_RECEIVABLE,
+            "stripe_fees": chart.STRIPE_FEES,
+            "dispute_fees": chart.DISPUTE_FEES,
+            "suspense": chart.SUSPENSE,
+            "fx_differences": chart.FX_DIFFERENCES,
+        },
+        "gl.bank": dict(chart.BANK_ACCOUNTS),
+        "items": {
+            "service_sale_item": chart.SERVICE_ITEM,
+            "discount_item": chart.DISCOUNT_ITEM,
+            "tax_item": chart.TAX_ITEM,
+            "customer_balance_item": chart.CUSTOMER_BALANCE_ITEM,
+            "income_account": chart.INCOME,
+        },
+        "options": {"customer_type": "auto"},
+    }
+    out = ["# Written by `stripe-netsuite demo`: the engine's config for the two sandboxes.",
+           f"[accounts.{ACCOUNT}]"]  # fmt: skip
+    out += [f"{key} = {_toml(value)}" for key, value in account.items()]
+    for name, values in tables.items():
+        out += ["", f"[accounts.{ACCOUNT}.{name}]"]
+        out += [f"{key} = {_toml(value)}" for key, value in values.items()]
+    return "\n".join(out) + "\n"
 
-        [accounts.{ACCOUNT}.netsuite]
-        account_id = "{ns_config.account_id}"
-        base_url = "{netsuite_base}"
-        auth = "oauth2"
-        client_id = "{ns_config.client_id}"
-        certificate_id = "{ns_config.certificate_id}"
-        private_key_file = "{key_file}"
-        concurrency = {ns_config.concurrency}
 
-        [accounts.{ACCOUNT}.gl]
-        undeposited_funds = "{chart.UNDEPOSITED_FUNDS}"
-        receivables = "{chart.ACCOUNTS_RECEIVABLE}"
-        stripe_fees = "{chart.STRIPE_FEES}"
-        dispute_fees = "{chart.DISPUTE_FEES}"
-        suspense = "{chart.SUSPENSE}"
-
-        [accounts.{ACCOUNT}.gl.bank]
-        """
-        )
-        + banks
-        + textwrap.dedent(
-            f"""
-
-        [accounts.{ACCOUNT}.options]
-        customer_type = "auto"
-        """
-        )
-    )
+def _toml(value: object) -> str:
+    return str(value) if isinstance(value, int) else json.dumps(str(value))
 
 
 def wait_until_synced(stack: Stack, *, timeout: float = 300.0) -> None:
@@ -264,6 +272,10 @@ def account_for(stack: Stack) -> Accounting:
     for job in sorted(queue.list_jobs(stack.engine, limit=1_000_000), key=lambda j: j.id):
         jobs[job.object_id] = job
     linked = {link.stripe_id for link in links.all_links(stack.engine)}
+    categories = {
+        bt["id"]: bt.get("reporting_category")
+        for bt in stripe_objects.get("balance_transaction", [])
+    }
     rows: list[tuple[str, int, int, int, int, int]] = []
     unaccounted: list[str] = []
     parked: list[str] = []
@@ -282,6 +294,9 @@ def account_for(stack: Stack) -> Accounting:
                 tally["parked"] += 1
                 parked.append(f"{object_id}: {job.last_error}")
             elif kind in REPRESENTED_BY:
+                tally["skipped"] += 1
+            elif categories.get(obj.get("balance_transaction")) == "partial_capture_reversal":
+                # The uncaptured part of an authorization, released: not a refund.
                 tally["skipped"] += 1
             else:
                 tally["missing"] += 1
@@ -333,6 +348,48 @@ def write_export(stack: Stack, directory: Path) -> None:
     )
 
 
+#: The demo month starts here (the Stripe sandbox's clock, so every run is the same).
+MONTH_START = 1_790_845_200  # 2026-10-01 09:00 UTC
+DAY = 86_400
+
+
+def sandbox_post(stack: Stack, path: str, **data: Any) -> dict[str, Any]:
+    """POST to one of the Stripe sandbox's own endpoints."""
+    response = httpx.post(
+        stack.stripe.base_url + path,
+        data={k: str(v) for k, v in data.items()},
+        headers={"Authorization": f"Bearer {stack.api_key}"},
+        timeout=120,
+    )
+    response.raise_for_status()
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def advance(stack: Stack, seconds: int) -> None:
+    """Move the Stripe sandbox's clock: balances become available, payouts are made."""
+    sandbox_post(stack, "/__sandbox/advance", seconds=seconds)
+
+
+def pay_out_everything(stack: Stack) -> None:
+    """Let every pending balance become available, then pay all of it out."""
+    advance(stack, 3 * DAY)
+    sandbox_post(stack, "/__sandbox/payout_all")
+
+
+def reconciliation(stack: Stack) -> list[Any]:
+    """Each payout beside its NetSuite deposit, as ``stripe-netsuite reconcile`` reports it."""
+    from stripe_netsuite.engine import reconcile
+
+    config = load_config(stack.settings.config)
+
+    async def main() -> list[Any]:
+        async with Runtime(settings=stack.settings, config=config, engine=stack.engine) as rt:
+            return await reconcile.reconcile(rt.contexts[ACCOUNT])
+
+    return asyncio.run(main())
+
+
 def run(
     *,
     once: bool,
@@ -342,9 +399,15 @@ def run(
     database_url: str | None,
     workdir: Path | None = None,
 ) -> int:
-    """Run the demo; the exit status is 0 only if every Stripe object is accounted for."""
+    """Run the demo; the exit status is 0 only if every Stripe object is accounted for and
+    every payout ties out to its NetSuite deposit."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="stripe-netsuite-demo-"))
-    stack = start(workdir=workdir, database_url=database_url, seed=seed)
+    stack = start(
+        workdir=workdir,
+        database_url=database_url,
+        seed=seed,
+        stripe_options={"start_time": MONTH_START},
+    )
     try:
         print(f"Stripe sandbox   {stack.stripe.base_url}")
         print(f"NetSuite sandbox {stack.netsuite.base_url}")
@@ -358,21 +421,30 @@ def run(
                 print(f"replaying {path}")
                 replay(path, api_base=stack.stripe.base_url, api_key=stack.api_key)
         else:
-            created = business_module.build(client, seed=seed)
+            print("creating a month of business in the Stripe sandbox ...")
+            created = business_module.build(
+                client, seed=seed, advance=lambda seconds: advance(stack, seconds)
+            )
             print("created " + ", ".join(f"{len(v)} {k}s" for k, v in created.created.items()))
+        pay_out_everything(stack)
         wait_until_synced(stack)
         accounting = account_for(stack)
         print()
         print(render(accounting))
+        reports = reconciliation(stack)
+        print("\nPayouts and their NetSuite deposits")
+        print(reconciliation_module.render(reports))
         if export is not None:
             write_export(stack, export)
             print(f"\nexported to {export}/stripe.json and {export}/netsuite.json")
-        ok = not accounting.unaccounted
+        tied = not reconciliation_module.any_difference(reports)
+        ok = not accounting.unaccounted and tied
         print(
-            "\nevery Stripe object is accounted for"
-            if ok
-            else "\nsome objects are NOT accounted for"
+            "every Stripe object is accounted for"
+            if not accounting.unaccounted
+            else "some objects are NOT accounted for"
         )
+        print("every payout ties out" if tied else "some payouts do NOT tie out")
         if once:
             return 0 if ok else 1
         print("serving until Ctrl-C")

@@ -62,6 +62,10 @@ DISPUTE_FEES = "10"
 SUSPENSE = "11"
 DISCOUNTS = "12"
 TAX_PAYABLE = "13"
+#: The Stripe balance as a bank-type account: refunds are paid from it, deposits clear it.
+STRIPE_CLEARING = "18"
+FX_DIFFERENCES = "19"
+CUSTOMER_CREDIT = "23"
 
 PAYMENT_METHOD_STRIPE = "1"
 PAYMENT_METHOD_CASH = "2"
@@ -70,6 +74,8 @@ PAYMENT_METHOD_CASH = "2"
 SERVICE_ITEM = "20"
 DISCOUNT_ITEM = "21"
 TAX_ITEM = "22"
+#: Customer balance and billing credits, posting to the customer credit liability.
+CUSTOMER_BALANCE_ITEM = "24"
 NOT_TAXABLE = "-7"
 
 CUSTOMER_STATUS_CLOSED_WON = "13"
@@ -187,6 +193,9 @@ def _accounts() -> list[tuple[str, dict[str, Any]]]:
         acct(SUSPENSE, "1900", "Stripe Suspense", "OthCurrAsset"),
         acct(DISCOUNTS, "4900", "Sales Discounts", "Income"),
         acct(TAX_PAYABLE, "2200", "Sales Tax Payable", "OthCurrLiab", special="SalesTaxPay"),
+        acct(STRIPE_CLEARING, "1010", "Stripe Clearing", "Bank"),
+        acct(FX_DIFFERENCES, "7100", "Exchange Differences", "OthExpense"),
+        acct(CUSTOMER_CREDIT, "2300", "Customer Credit", "OthCurrLiab"),
     ]
 
 
@@ -201,6 +210,19 @@ def _items() -> list[tuple[str, dict[str, Any]]]:
                 "displayName": "Stripe Service",
                 "itemType": {"id": "Service"},
                 "incomeAccount": _ref(INCOME),
+                "subsidiary": everywhere,
+                "includeChildren": True,
+                "isInactive": False,
+            },
+        ),
+        (
+            "serviceSaleItem",
+            {
+                "id": CUSTOMER_BALANCE_ITEM,
+                "itemId": "Stripe Customer Balance",
+                "displayName": "Stripe Customer Balance",
+                "itemType": {"id": "Service"},
+                "incomeAccount": _ref(CUSTOMER_CREDIT),
                 "subsidiary": everywhere,
                 "includeChildren": True,
                 "isInactive": False,

@@ -175,12 +175,14 @@ def _injected_fault(sb: Sandbox) -> Response | None:
 async def api(request: Request) -> Response:
     """Every `/v1/...` request."""
     sb: Sandbox = request.app.state.sandbox
-    sb.request_id = "req_" + sb.token(14)
-    sb.idempotency_key = request.headers.get("idempotency-key")
     stored_key = None
     try:
-        _authenticate(sb, request)
         q = await _read_params(request)
+        # Set only after the last await: requests interleave at awaits, and these are
+        # shared by the one sandbox.
+        sb.request_id = "req_" + sb.token(14)
+        sb.idempotency_key = request.headers.get("idempotency-key")
+        _authenticate(sb, request)
         method, path = request.method, request.url.path
         fault = _injected_fault(sb)
         if fault is not None:
