@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing as mp
 import os
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +51,34 @@ class Job:
     timeout: float
 
 
+class TimedGovernor:
+    """Wraps a governor and adds up how long its slots are held."""
+
+    def __init__(self, inner: PostgresGovernor) -> None:
+        self.inner = inner
+        self.held = 0.0
+
+    @property
+    def in_flight(self) -> int:
+        return self.inner.in_flight
+
+    @property
+    def max_in_flight(self) -> int:
+        return self.inner.max_in_flight
+
+    def penalize(self) -> None:
+        self.inner.penalize()
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        async with self.inner.slot():
+            began = time.perf_counter()
+            try:
+                yield
+            finally:
+                self.held += time.perf_counter() - began
+
+
 def start_sandbox(args: argparse.Namespace, public_key_pem: bytes) -> Any:
     from stripe_netsuite.sandbox.netsuite.app import SandboxConfig, create_app
     from stripe_netsuite.sandbox.serving import serve_in_thread
@@ -72,11 +102,16 @@ def start_sandbox(args: argparse.Namespace, public_key_pem: bytes) -> Any:
 
 def worker(job: Job, ready: Any, start: Any, results: Any) -> None:
     """Entry point of one worker process."""
-    results.put(asyncio.run(_work(job, ready, start)))
+    try:
+        results.put(asyncio.run(_work(job, ready, start)))
+    except BaseException as exc:
+        ready.put(f"worker {job.index} failed: {type(exc).__name__}: {exc}")
+        raise
 
 
 async def _work(job: Job, ready: Any, start: Any) -> dict[str, Any]:
     governor = PostgresGovernor(database_url=job.database_url, account_id=ACCOUNT, limit=job.limit)
+    timed = TimedGovernor(governor)
     async with httpx.AsyncClient() as token_http:
         auth = OAuth2ClientCredentials(
             token_url=job.base_url + TOKEN_PATH,
@@ -86,13 +121,14 @@ async def _work(job: Job, ready: Any, start: Any) -> dict[str, Any]:
             http=token_http,
         )
         client = NetSuiteClient(
-            base_url=job.base_url, auth=auth, governor=governor, timeout=job.timeout
+            base_url=job.base_url, auth=auth, governor=timed, timeout=job.timeout
         )
         async with client, governor:
             # Warm up outside the measured window: token, database connection.
             await auth.headers("GET", job.base_url)
             async with governor.slot():
                 pass
+            timed.held = 0.0
             ready.put(job.index)
             await asyncio.to_thread(start.wait)
             began = time.time()
@@ -119,6 +155,7 @@ async def _work(job: Job, ready: Any, start: Any) -> dict[str, Any]:
                 "failures": failures[:5],
                 "failure_count": len(failures),
                 "max_in_flight": governor.max_in_flight,
+                "held": timed.held,
             }
 
 
@@ -157,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"records:       {figures['records']} in {figures['seconds']:.2f} s")
     print(f"records/s:     {figures['records_per_second']:.1f}")
     print(f"utilisation:   {figures['utilisation']:.3f} of {figures['ceiling_per_second']:.0f}/s")
+    print(f"slot occupancy:{figures['slot_occupancy']:.3f}")
     print(f"429s:          {figures['throttled']}")
     print(f"max in flight: {figures['sandbox_max_in_flight']} (limit {args.limit})")
     print(f"calls/record:  {figures['calls_per_record']:.3f}")
@@ -194,7 +232,11 @@ def _measure(args: argparse.Namespace, base_url: str, private_pem: bytes) -> dic
     for process in processes:
         process.start()
     for _ in processes:
-        ready.get(timeout=120)
+        message = ready.get(timeout=120)
+        if isinstance(message, str):
+            for process in processes:
+                process.terminate()
+            raise SystemExit(message)
     before = sandbox_stats(base_url)
     start.set()
     outcomes = [results.get(timeout=600) for _ in processes]
@@ -218,6 +260,8 @@ def _measure(args: argparse.Namespace, base_url: str, private_pem: bytes) -> dic
         - before.get("by_status", {}).get("429", 0),
         "sandbox_max_in_flight": after.get("max_in_flight"),
         "calls_per_record": round(calls / max(records, 1), 4),
+        # Share of the budget's slot-time held by requests: what the governor controls.
+        "slot_occupancy": round(sum(o["held"] for o in outcomes) / (args.limit * seconds), 4),
         "failures": sum(o["failure_count"] for o in outcomes),
         "failure_samples": [f for o in outcomes for f in o["failures"]][:5],
         "workers": args.workers,

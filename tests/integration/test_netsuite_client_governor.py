@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import uuid
 
 import pytest
 
@@ -10,10 +12,14 @@ from stripe_netsuite.netsuite import PostgresGovernor
 
 pytestmark = pytest.mark.postgres
 
+# Fresh account ids on every run: several runs may share one PostgreSQL server.
+ACCOUNTS = {name: f"{name}_{uuid.uuid4().hex[:8]}" for name in ("T1", "T2", "T3", "A1", "B2")}
+
 
 async def test_three_governors_never_exceed_the_shared_limit(postgres_url: str) -> None:
     governors = [
-        PostgresGovernor(database_url=postgres_url, account_id="TSTDRV1", limit=3) for _ in range(3)
+        PostgresGovernor(database_url=postgres_url, account_id=ACCOUNTS["T1"], limit=3)
+        for _ in range(3)
     ]
     in_flight = peak = 0
 
@@ -36,15 +42,15 @@ async def test_three_governors_never_exceed_the_shared_limit(postgres_url: str) 
 
 
 async def test_accounts_have_separate_budgets(postgres_url: str) -> None:
-    a = PostgresGovernor(database_url=postgres_url, account_id="A1", limit=1)
-    b = PostgresGovernor(database_url=postgres_url, account_id="B2", limit=1)
+    a = PostgresGovernor(database_url=postgres_url, account_id=ACCOUNTS["A1"], limit=1)
+    b = PostgresGovernor(database_url=postgres_url, account_id=ACCOUNTS["B2"], limit=1)
     async with a, b, a.slot(), b.slot():
         assert (a.in_flight, b.in_flight) == (1, 1)
 
 
 async def test_a_dead_connection_gives_its_slots_back(postgres_url: str) -> None:
-    holder = PostgresGovernor(database_url=postgres_url, account_id="TSTDRV2", limit=2)
-    other = PostgresGovernor(database_url=postgres_url, account_id="TSTDRV2", limit=2)
+    holder = PostgresGovernor(database_url=postgres_url, account_id=ACCOUNTS["T2"], limit=2)
+    other = PostgresGovernor(database_url=postgres_url, account_id=ACCOUNTS["T2"], limit=2)
     entered = asyncio.Event()
     never = asyncio.Event()
 
@@ -87,3 +93,24 @@ async def test_an_unreachable_database_is_a_retriable_error(postgres_url: str) -
         async with governor.slot():
             pass
     assert governor.in_flight == 0
+
+
+async def test_a_slot_handed_to_a_waiter_that_gave_up_goes_back_to_the_pool(
+    postgres_url: str,
+) -> None:
+    mine = PostgresGovernor(database_url=postgres_url, account_id=ACCOUNTS["T3"], limit=2)
+    other = PostgresGovernor(database_url=postgres_url, account_id=ACCOUNTS["T3"], limit=2)
+    async with mine, other, other.slot():  # the other process holds one of the two slots
+        async with asyncio.timeout(10):  # a guard against hanging, not a timing check
+            async with mine.slot():
+                waiter = asyncio.create_task(_enter_and_leave(mine))
+                while mine._waiting == 0:
+                    await asyncio.sleep(0.001)
+            # The slot was passed to the waiter, which is cancelled before it could run.
+            assert list(mine._handoff) != []
+            waiter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiter
+            await _enter_and_leave(other)
+        assert other.max_in_flight == 2
+        assert not mine._handoff

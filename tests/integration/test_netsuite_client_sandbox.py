@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
@@ -304,8 +305,10 @@ async def test_three_postgres_governors_keep_the_sandbox_under_its_limit(
     postgres_url: str,
 ) -> None:
     server = start(concurrency=3, latency_ms=20)
+    # The lock key is per account: a fresh one keeps parallel runs from sharing slots.
+    account = f"{ACCOUNT}_{uuid.uuid4().hex[:8]}"
     governors = [
-        PostgresGovernor(database_url=postgres_url, account_id=ACCOUNT, limit=3) for _ in range(3)
+        PostgresGovernor(database_url=postgres_url, account_id=account, limit=3) for _ in range(3)
     ]
     clients = [NetSuiteClient(base_url=server.base_url, auth=tba(), governor=g) for g in governors]
     try:
