@@ -72,6 +72,10 @@ def gate(obj: Mapping[str, Any], options: Options) -> str | None:
             return "draft_invoice"
         if obj.get("total") == 0 and options.zero_amount_invoices == "skip":
             return "zero_amount_invoice"
+        lines = obj.get("lines")
+        if isinstance(lines, Mapping) and not lines.get("data") and not obj.get("total"):
+            # NetSuite refuses an invoice without lines, and there is nothing to book.
+            return "empty_invoice"
     if kind == "charge":
         if obj.get("status") != "succeeded":
             return "charge_not_succeeded"

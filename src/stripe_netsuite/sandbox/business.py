@@ -154,7 +154,7 @@ def build(
         business.add("invoice", invoice.id)
         if send:
             open_invoices.append(invoice.id)
-        else:
+        elif invoice.status == "open":
             v1.invoices.pay(invoice.id)
     advance(DAY)
 

@@ -107,3 +107,10 @@ def test_mapped_fields_by_level_and_kind() -> None:
     }
     assert mapped_fields(acct, "invoice", meta, level="line") == {"custcol_project": "X"}
     assert mapped_fields(acct, "customer", meta) == {}
+
+
+def test_an_invoice_without_lines_is_skipped() -> None:
+    empty = {"object": "invoice", "status": "open", "total": 0, "lines": {"data": []}}
+    assert gate(empty, Options()) == "empty_invoice"
+    one = {**empty, "lines": {"data": [{"id": "il_1"}]}}
+    assert gate(one, Options()) is None
