@@ -27,7 +27,7 @@ async def payouts(
     if since is not None:
         start = datetime(since.year, since.month, since.day, tzinfo=UTC)
         params["created"] = {"gte": int(start.timestamp())}
-    page = await call(lambda: ctx.stripe.v1.payouts.list_async(params=params))
+    page = await call(lambda: ctx.stripe.v1.payouts.list_async(params=params))  # type: ignore[arg-type]
     found = [as_dict(p) async for p in page.auto_paging_iter()]
     return sorted((p for p in found if p.get("status") in SETTLED), key=lambda p: p["created"])
 

@@ -45,10 +45,12 @@ async def post(
     if link is not None and (link.body_hash == digest or not update):
         return link.internal_id
     if link is not None and link.internal_id and update_body is not None:
-        await ctx.netsuite.patch(record.record_type, link.internal_id, update_body)
+        await ctx.netsuite.patch(record.record_type, link.internal_id, dict(update_body))
         internal_id = link.internal_id
     else:
-        internal_id = await ctx.netsuite.upsert(record.record_type, record.external_id, record.body)
+        internal_id = await ctx.netsuite.upsert(
+            record.record_type, record.external_id, dict(record.body)
+        )
     await asyncio.to_thread(
         links.put,
         ctx.engine,

@@ -132,7 +132,7 @@ def build(
             params["discounts"] = [{"coupon": launch.id}]
         elif n % 4 == 2 and who.currency == "usd":
             params["discounts"] = [{"coupon": welcome.id}]
-        sub = v1.subscriptions.create(params=params)
+        sub = v1.subscriptions.create(params=params)  # type: ignore[arg-type]
         subscriptions.append((who, sub.id, tier))
         business.add("subscription", sub.id)
     advance(DAY)
@@ -203,10 +203,9 @@ def build(
         invoice = v1.invoices.retrieve(str(invoice_id))
         amount = min(1000, invoice.amount_paid) if who.currency != "jpy" else 1000
         if invoice.amount_paid >= amount > 0:
-            v1.credit_notes.create(
-                params={"invoice": invoice.id, "amount": amount, how: amount,
-                        "reason": "product_unsatisfactory"}
-            )  # fmt: skip
+            note: dict[str, Any] = {"invoice": invoice.id, "amount": amount, how: amount,
+                                    "reason": "product_unsatisfactory"}  # fmt: skip
+            v1.credit_notes.create(params=note)  # type: ignore[arg-type]
     advance(DAY)
 
     # Mid-month upgrades, invoiced at once with prorations.

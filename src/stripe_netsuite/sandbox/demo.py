@@ -39,6 +39,7 @@ from stripe_netsuite.web.app import create_app as create_engine_app
 from stripe_netsuite.web.app import worker_lifespan
 
 ACCOUNT = "main"
+StripeClient = stripe.StripeClient
 
 #: Stripe object types that have no NetSuite record of their own, and why.
 REPRESENTED_BY = {
@@ -77,7 +78,9 @@ class Stack:
     workdir: Path
     stripe: RunningServer
     netsuite: RunningServer
-    engine_app: RunningServer
+    #: None when the engine runs in another process (``serve_engine=False``).
+    engine_app: RunningServer | None
+    engine_port: int
     database_url: str
     api_key: str
     engine: sa.Engine
@@ -85,7 +88,7 @@ class Stack:
     webhook_url: str
     webhook_secret: str
 
-    def stripe_client(self) -> stripe.StripeClient:
+    def stripe_client(self) -> StripeClient:
         return stripe.StripeClient(
             self.api_key,
             base_addresses={"api": self.stripe.base_url},
@@ -94,7 +97,8 @@ class Stack:
 
     def stop(self) -> None:
         for server in (self.engine_app, self.stripe, self.netsuite):
-            server.stop()
+            if server is not None:
+                server.stop()
         self.engine.dispose()
 
 
@@ -104,6 +108,7 @@ def start(
     database_url: str | None = None,
     seed: int = 7,
     run_worker: bool = True,
+    serve_engine: bool = True,
     events_poll_seconds: float = 5.0,
     lease_seconds: float = 30.0,
     stripe_options: dict[str, Any] | None = None,
@@ -112,7 +117,8 @@ def start(
     """Start the NetSuite sandbox, the Stripe sandbox and the engine; return once all listen.
 
     Tests pass sandbox options (webhook faults, NetSuite latency) and may run the
-    worker elsewhere (``run_worker=False``: the web app then only takes webhooks in).
+    worker elsewhere (``run_worker=False``: the web app then only takes webhooks in), or
+    the whole engine in another process on ``engine_port`` (``serve_engine=False``).
     """
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     key_file = workdir / "netsuite-client-key.pem"
@@ -164,13 +170,16 @@ def start(
         if run_worker
         else None
     )
-    web = create_engine_app(config=config, engine=engine, lifespan=lifespan)
-    engine_server = serve_in_thread(web, port=engine_port)
+    engine_server = None
+    if serve_engine:
+        web = create_engine_app(config=config, engine=engine, lifespan=lifespan)
+        engine_server = serve_in_thread(web, port=engine_port)
     return Stack(
         workdir=workdir,
         stripe=stripe_server,
         netsuite=netsuite,
         engine_app=engine_server,
+        engine_port=engine_port,
         database_url=database_url,
         api_key=stripe_config.api_key,
         engine=engine,
@@ -198,7 +207,7 @@ def demo_config(
         "stripe_api_base": stripe_base,
         "subsidiary": chart.SUBSIDIARY_US,
     }
-    tables = {
+    tables: dict[str, dict[str, object]] = {
         "netsuite": {
             "account_id": ns_config.account_id,
             "base_url": netsuite_base,
@@ -269,8 +278,8 @@ def account_for(stack: Stack) -> Accounting:
     stripe_objects = books.stripe_objects(stack.stripe.base_url, stack.api_key)
     netsuite_records = books.netsuite_records(stack.netsuite.base_url)
     jobs: dict[str, queue.Job] = {}
-    for job in sorted(queue.list_jobs(stack.engine, limit=1_000_000), key=lambda j: j.id):
-        jobs[job.object_id] = job
+    for each in sorted(queue.list_jobs(stack.engine, limit=1_000_000), key=lambda j: j.id):
+        jobs[each.object_id] = each
     linked = {link.stripe_id for link in links.all_links(stack.engine)}
     categories = {
         bt["id"]: bt.get("reporting_category")
@@ -411,7 +420,7 @@ def run(
     try:
         print(f"Stripe sandbox   {stack.stripe.base_url}")
         print(f"NetSuite sandbox {stack.netsuite.base_url}")
-        print(f"engine           {stack.engine_app.base_url}")
+        print(f"engine           http://127.0.0.1:{stack.engine_port}")
         print(f"engine config    {workdir / 'stripe-netsuite.toml'}")
         client = stack.stripe_client()
         if scenarios:
