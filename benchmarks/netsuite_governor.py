@@ -49,6 +49,7 @@ class Job:
     records: list[int]
     tasks: int
     timeout: float
+    handoff_limit: int
 
 
 class TimedGovernor:
@@ -79,6 +80,24 @@ class TimedGovernor:
                 self.held += time.perf_counter() - began
 
 
+class ServerClock:
+    """ASGI wrapper adding up the time the sandbox spends on record requests."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.busy = 0.0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/services/rest/record/"):
+            await self.app(scope, receive, send)
+            return
+        began = time.perf_counter()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.busy += time.perf_counter() - began
+
+
 def start_sandbox(args: argparse.Namespace, public_key_pem: bytes) -> Any:
     from stripe_netsuite.sandbox.netsuite.app import SandboxConfig, create_app
     from stripe_netsuite.sandbox.serving import serve_in_thread
@@ -97,7 +116,7 @@ def start_sandbox(args: argparse.Namespace, public_key_pem: bytes) -> Any:
         fault_rate=0.0,
         seed=0,
     )
-    return serve_in_thread(create_app(config))
+    return serve_in_thread(ServerClock(create_app(config)))
 
 
 def worker(job: Job, ready: Any, start: Any, results: Any) -> None:
@@ -111,6 +130,7 @@ def worker(job: Job, ready: Any, start: Any, results: Any) -> None:
 
 async def _work(job: Job, ready: Any, start: Any) -> dict[str, Any]:
     governor = PostgresGovernor(database_url=job.database_url, account_id=ACCOUNT, limit=job.limit)
+    governor.handoff_limit = job.handoff_limit
     timed = TimedGovernor(governor)
     async with httpx.AsyncClient() as token_http:
         auth = OAuth2ClientCredentials(
@@ -175,6 +195,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks-per-worker", type=int, default=0, help="default: the limit")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument(
+        "--handoff-limit",
+        type=int,
+        default=PostgresGovernor.handoff_limit,
+        help="times in a row a slot may pass to a waiter of the same process",
+    )
     args = parser.parse_args(argv)
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -188,13 +214,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     server = start_sandbox(args, public_pem)
     try:
-        figures = _measure(args, server.base_url, private_pem)
+        figures = _measure(args, server.base_url, private_pem, server.app)
     finally:
         server.stop()
     print(f"records:       {figures['records']} in {figures['seconds']:.2f} s")
     print(f"records/s:     {figures['records_per_second']:.1f}")
     print(f"utilisation:   {figures['utilisation']:.3f} of {figures['ceiling_per_second']:.0f}/s")
     print(f"slot occupancy:{figures['slot_occupancy']:.3f}")
+    print(
+        f"per request:   {figures['slot_ms_per_request']:.1f} ms slot held, "
+        f"{figures['sandbox_ms_per_request']:.1f} ms in the sandbox"
+    )
     print(f"429s:          {figures['throttled']}")
     print(f"max in flight: {figures['sandbox_max_in_flight']} (limit {args.limit})")
     print(f"calls/record:  {figures['calls_per_record']:.3f}")
@@ -204,7 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if figures["records"] == args.records and not figures["failures"] else 1
 
 
-def _measure(args: argparse.Namespace, base_url: str, private_pem: bytes) -> dict[str, Any]:
+def _measure(
+    args: argparse.Namespace, base_url: str, private_pem: bytes, clock: ServerClock
+) -> dict[str, Any]:
     ctx = mp.get_context("spawn")
     ready, results, start = ctx.Queue(), ctx.Queue(), ctx.Event()
     shares = [list(range(i, args.records, args.workers)) for i in range(args.workers)]
@@ -221,6 +253,7 @@ def _measure(args: argparse.Namespace, base_url: str, private_pem: bytes) -> dic
                     records=share,
                     tasks=args.tasks_per_worker or args.limit,
                     timeout=args.timeout,
+                    handoff_limit=args.handoff_limit,
                 ),
                 ready,
                 start,
@@ -238,11 +271,13 @@ def _measure(args: argparse.Namespace, base_url: str, private_pem: bytes) -> dic
                 process.terminate()
             raise SystemExit(message)
     before = sandbox_stats(base_url)
+    clock.busy = 0.0
     start.set()
     outcomes = [results.get(timeout=600) for _ in processes]
     for process in processes:
         process.join(timeout=30)
     after = sandbox_stats(base_url)
+    server_busy = clock.busy
 
     seconds = max(o["ended"] for o in outcomes) - min(o["began"] for o in outcomes)
     records = sum(o["records"] for o in outcomes)
@@ -262,9 +297,13 @@ def _measure(args: argparse.Namespace, base_url: str, private_pem: bytes) -> dic
         "calls_per_record": round(calls / max(records, 1), 4),
         # Share of the budget's slot-time held by requests: what the governor controls.
         "slot_occupancy": round(sum(o["held"] for o in outcomes) / (args.limit * seconds), 4),
+        # Mean time per request: slot held by the client, spent inside the sandbox.
+        "slot_ms_per_request": round(sum(o["held"] for o in outcomes) / max(calls, 1) * 1000, 2),
+        "sandbox_ms_per_request": round(server_busy / max(calls, 1) * 1000, 2),
         "failures": sum(o["failure_count"] for o in outcomes),
         "failure_samples": [f for o in outcomes for f in o["failures"]][:5],
         "workers": args.workers,
+        "handoff_limit": args.handoff_limit,
         "limit": args.limit,
         "latency_ms": args.latency_ms,
     }

@@ -12,6 +12,7 @@ import asyncio
 import builtins
 import random
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -102,6 +103,9 @@ def keyset_query(query: str, after_id: str) -> str:
 
 class NetSuiteClient:
     """Async client of one NetSuite account's REST web services."""
+
+    #: Seconds of waiting for a governor slot after which a request is signed again.
+    resign_after = 60.0
 
     def __init__(
         self,
@@ -438,16 +442,20 @@ class NetSuiteClient:
             request_headers["Content-Type"] = "application/json"
         where = {"record_type": record_type, "external_id": external_id}
         for authenticated_again in (False, True):
+            # Built and signed (a token minted if need be) before taking a slot, so a slot
+            # is held only while the request is on the wire.
+            auth_headers = await self.auth.headers(method, full_url)
+            request = self._http.build_request(
+                method, full_url, content=content, headers={**request_headers, **auth_headers}
+            )
+            signed_at = time.monotonic()
             async with self.governor.slot():
-                auth_headers = await self.auth.headers(method, full_url)
+                if time.monotonic() - signed_at > self.resign_after:
+                    # A long wait for a slot: sign again, a TBA timestamp may have aged.
+                    request.headers.update(await self.auth.headers(method, full_url))
                 self.calls += 1
                 try:
-                    response = await self._http.request(
-                        method,
-                        full_url,
-                        content=content,
-                        headers={**request_headers, **auth_headers},
-                    )
+                    response = await self._http.send(request)
                 except httpx.HTTPError as exc:
                     raise errors.classify(exc, **where) from exc
             if response.status_code == 401 and not authenticated_again:

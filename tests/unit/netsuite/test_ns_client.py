@@ -38,6 +38,15 @@ async def test_create_returns_the_id_from_location_and_sends_the_right_headers()
     assert client.calls == 1
 
 
+async def test_a_request_that_waited_long_for_a_slot_is_signed_again() -> None:
+    fake, auth = FakeNetSuite(), FakeAuth()
+    async with make_client(fake, auth=auth) as client:
+        client.resign_after = -1.0  # every wait counts as long
+        await client.upsert("customer", "a:c1", {})
+    assert len(auth.signed) == 2
+    assert len(fake.requests) == 1
+
+
 async def test_get_by_internal_id_and_by_external_id() -> None:
     fake = FakeNetSuite()
     async with make_client(fake) as client:
