@@ -8,7 +8,7 @@ from stripe_netsuite.netsuite.auth import (
     TokenAuth,
     auth_from_config,
 )
-from stripe_netsuite.netsuite.client import NetSuiteClient, Page
+from stripe_netsuite.netsuite.client import NetSuiteClient
 from stripe_netsuite.netsuite.errors import classify
 from stripe_netsuite.netsuite.governor import (
     Governor,
@@ -16,6 +16,7 @@ from stripe_netsuite.netsuite.governor import (
     PostgresGovernor,
     governor_for,
 )
+from stripe_netsuite.netsuite.paging import Page
 
 __all__ = [
     "Auth",

@@ -11,10 +11,8 @@ from __future__ import annotations
 import asyncio
 import builtins
 import random
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
@@ -22,7 +20,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from stripe_netsuite import exceptions
-from stripe_netsuite.netsuite import errors, jsonbody
+from stripe_netsuite.netsuite import errors, jsonbody, paging
 from stripe_netsuite.netsuite.auth import Auth, auth_from_config
 from stripe_netsuite.netsuite.governor import Governor
 from stripe_netsuite.settings import NetSuiteConfig
@@ -32,30 +30,11 @@ Sleep = Callable[[float], Awaitable[None]]
 
 RECORD_PATH = "/services/rest/record/v1"
 SUITEQL_PATH = "/services/rest/query/v1/suiteql"
-#: NetSuite serves at most this many rows of one query through offsets.
-OFFSET_CAP = 100_000
-MAX_PAGE = 1000
-
-# "... ORDER BY id", "ORDER BY t.id ASC": the shape that can be continued by keyset.
-_ORDER_BY_ID = re.compile(r"\s+order\s+by\s+((?:\w+\.)?id)(?:\s+asc)?\s*;?\s*$", re.IGNORECASE)
-_CLAUSE = re.compile(r"'(?:[^']|'')*'|[()]|\b(where|group\s+by|having|union)\b", re.IGNORECASE)
 
 
 def equal_jitter(delay: float) -> float:
     """Somewhere between half of *delay* and all of it, so workers do not retry in step."""
     return random.uniform(delay / 2, delay)
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a record collection."""
-
-    items: list[dict[str, Any]]
-    offset: int
-    count: int
-    has_more: bool
-    total_results: int | None = None
-    links: list[dict[str, Any]] = field(default_factory=list)
 
 
 def id_from_location(location: str | None) -> str | None:
@@ -64,41 +43,6 @@ def id_from_location(location: str | None) -> str | None:
         return None
     last = urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1]
     return last or None
-
-
-def keyset_query(query: str, after_id: str) -> str:
-    """*query* restricted to rows whose id is above *after_id*, still ordered by id.
-
-    Only a plain query that ends in ``ORDER BY id`` (or ``alias.id``, ascending) and
-    has no top-level GROUP BY, HAVING or UNION can be continued this way: its WHERE
-    becomes ``WHERE (<conditions>) AND id > <after_id>``.
-    """
-    order = _ORDER_BY_ID.search(query)
-    if not order:
-        raise ValueError(
-            "SuiteQL query returns more than 100,000 rows; to page past that it must "
-            "select an id column and end with ORDER BY id"
-        )
-    if not after_id.isdigit():
-        raise ValueError(f"SuiteQL keyset paging needs numeric ids, got id {after_id!r}")
-    column, head = order.group(1), query[: order.start()]
-    where: re.Match[str] | None = None
-    depth = 0
-    for token in _CLAUSE.finditer(head):
-        text = token.group(0)
-        if text == "(" or text == ")":
-            depth += 1 if text == "(" else -1
-        elif depth == 0 and token.group(1):
-            if token.group(1).lower() != "where":
-                raise ValueError(
-                    f"SuiteQL keyset paging cannot continue a query with {token.group(1).upper()}"
-                )
-            where = token
-    condition = f"{column} > {int(after_id)}"
-    if where is None:
-        return f"{head} WHERE {condition} ORDER BY {column}"
-    existing = head[where.end() :].strip()
-    return f"{head[: where.start()]}WHERE ({existing}) AND {condition} ORDER BY {column}"
 
 
 class NetSuiteClient:
@@ -290,10 +234,15 @@ class NetSuiteClient:
         )
 
     async def list(
-        self, record_type: str, *, q: str | None = None, limit: int = MAX_PAGE, offset: int = 0
-    ) -> Page:
+        self,
+        record_type: str,
+        *,
+        q: str | None = None,
+        limit: int = paging.MAX_PAGE,
+        offset: int = 0,
+    ) -> paging.Page:
         """One page of the record collection (items carry ``id`` and ``links`` only)."""
-        _check_page(limit, offset)
+        paging.check_page(limit, offset)
         params = {"limit": str(limit), "offset": str(offset)}
         if q:
             params["q"] = q
@@ -305,10 +254,10 @@ class NetSuiteClient:
         )
         assert not isinstance(response, str)
         body = _json_object(response, record_type)
-        return _page(body, offset)
+        return paging.page_from(body, offset)
 
     async def iter_list(
-        self, record_type: str, *, q: str | None = None, limit: int = MAX_PAGE
+        self, record_type: str, *, q: str | None = None, limit: int = paging.MAX_PAGE
     ) -> AsyncIterator[dict[str, Any]]:
         """Every item of the collection, page after page."""
         offset = 0
@@ -323,16 +272,16 @@ class NetSuiteClient:
     # -- SuiteQL -------------------------------------------------------------
 
     async def suiteql(
-        self, query: str, *, params: builtins.list[Any] | None = None, limit: int = MAX_PAGE
+        self, query: str, *, params: builtins.list[Any] | None = None, limit: int = paging.MAX_PAGE
     ) -> AsyncIterator[dict[str, Any]]:
         """Every row of a SuiteQL query (``links`` removed), paged ``limit`` at a time.
 
         Offsets stop at 100,000 rows; past that the query is continued by keyset,
         ``… WHERE (…) AND id > {last id} ORDER BY id``, which needs a query that selects
         ``id`` and ends with ``ORDER BY id`` (checked when the switch happens; see
-        `keyset_query`).
+        `paging.keyset_query`).
         """
-        _check_page(limit, 0)
+        paging.check_page(limit, 0)
         current, offset, last_id = query, 0, None
         while True:
             body: dict[str, Any] = {"q": current}
@@ -346,7 +295,7 @@ class NetSuiteClient:
                 headers={"Prefer": "transient"},
             )
             assert not isinstance(response, str)
-            page = _page(_json_object(response, None), offset)
+            page = paging.page_from(_json_object(response, None), offset)
             for row in page.items:
                 row.pop("links", None)
                 if "id" in row:
@@ -359,12 +308,12 @@ class NetSuiteClient:
             more = page.has_more or (page.total_results or 0) > offset
             if not more:
                 return
-            if offset + limit > OFFSET_CAP:
+            if offset + limit > paging.OFFSET_CAP:
                 if last_id is None:
                     raise ValueError(
                         "SuiteQL query returns more than 100,000 rows but selects no id column"
                     )
-                current, offset = keyset_query(query, last_id), 0
+                current, offset = paging.keyset_query(query, last_id), 0
 
     # -- the one request path --------------------------------------------------
 
@@ -492,13 +441,6 @@ def _may_have_landed(exc: exceptions.NetSuiteRetriable) -> bool:
     return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
-def _check_page(limit: int, offset: int) -> None:
-    if not 1 <= limit <= MAX_PAGE:
-        raise ValueError(f"limit must be between 1 and {MAX_PAGE}, got {limit}")
-    if offset % limit:
-        raise ValueError(f"offset {offset} must be a multiple of limit {limit}")
-
-
 def _json_object(response: httpx.Response, record_type: str | None) -> dict[str, Any]:
     try:
         body = jsonbody.loads(response.content)
@@ -516,15 +458,3 @@ def _json_object(response: httpx.Response, record_type: str | None) -> dict[str,
             status_code=response.status_code,
         )
     return body
-
-
-def _page(body: dict[str, Any], offset: int) -> Page:
-    items = body.get("items") or []
-    return Page(
-        items=[item for item in items if isinstance(item, dict)],
-        offset=int(body.get("offset", offset)),
-        count=int(body.get("count", len(items))),
-        has_more=bool(body.get("hasMore", False)),
-        total_results=body.get("totalResults"),
-        links=body.get("links") or [],
-    )

@@ -16,7 +16,8 @@ from ns_fakes import BASE, FakeAuth, FakeNetSuite, Sleeps, body_of, make_client,
 
 from stripe_netsuite import exceptions
 from stripe_netsuite.netsuite import LocalGovernor, NetSuiteClient
-from stripe_netsuite.netsuite.client import OFFSET_CAP, id_from_location, keyset_query
+from stripe_netsuite.netsuite.client import id_from_location
+from stripe_netsuite.netsuite.paging import OFFSET_CAP, keyset_query
 from stripe_netsuite.settings import NetSuiteConfig
 
 RECORDS = f"{BASE}/services/rest/record/v1"
