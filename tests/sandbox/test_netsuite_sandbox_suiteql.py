@@ -104,7 +104,7 @@ async def test_other_tables(client: httpx.AsyncClient) -> None:
     banks = await rows(
         client, "SELECT id, acctnumber, accttype FROM account WHERE accttype = 'Bank' ORDER BY id"
     )
-    assert {r["id"] for r in banks} == set(chart.BANK_ACCOUNTS.values())
+    assert {r["id"] for r in banks} == {*chart.BANK_ACCOUNTS.values(), chart.STRIPE_CLEARING}
     items = await rows(client, "SELECT id, itemid, itemtype FROM item WHERE itemtype = 'Service'")
     assert items[0]["id"] == chart.SERVICE_ITEM
     currency = await rows(client, "SELECT symbol FROM currency WHERE id = '5'")
