@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from stripe_netsuite.sandbox.stripe import (
     charges,
     currency,
@@ -37,7 +39,7 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
         amount_capturable=0,
         amount_details={"tip": {}},
         amount_received=0,
-        automatic_payment_methods=None,
+        automatic_payment_methods=_automatic(q),
         capture_method=capture_method,
         confirmation_method=params.string(q, "confirmation_method") or "automatic",
         currency=cur,
@@ -60,6 +62,16 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
     if params.boolean(q, "confirm"):
         confirm(sb, pi, {})
     return pi
+
+
+def _automatic(q: params.Params) -> dict[str, Any] | None:
+    spec = params.mapping(q, "automatic_payment_methods")
+    if not spec:
+        return None
+    out: dict[str, Any] = {"enabled": params.boolean(spec, "enabled")}
+    if spec.get("allow_redirects"):
+        out["allow_redirects"] = str(spec["allow_redirects"])
+    return out
 
 
 def _set_method(sb: Sandbox, pi: Obj, q: params.Params) -> None:
