@@ -254,7 +254,7 @@ def wait_until_synced(stack: Stack, *, timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     headers = {"Authorization": f"Bearer {stack.api_key}"}
     calm = 0
-    with httpx.Client(base_url=stack.stripe.base_url, headers=headers, timeout=60) as http:
+    with httpx.Client(base_url=stack.stripe.base_url, headers=headers, timeout=timeout) as http:
         while calm < 3:
             if time.monotonic() > deadline:
                 raise TimeoutError("the engine did not finish syncing in time")

@@ -1,0 +1,101 @@
+"""Payouts beyond the everyday: failed, manual, and a deposit corrected after a fix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+import stripe
+
+from stripe_netsuite import money
+from stripe_netsuite.sandbox import books, demo
+from stripe_netsuite.store import queue
+
+StackFactory = Callable[..., demo.Stack]
+
+
+def charge(
+    client: stripe.StripeClient, customer: str, amount: int, card: str = "pm_card_visa"
+) -> str:
+    intent = client.v1.payment_intents.create(
+        params={"amount": amount, "currency": "usd", "customer": customer,
+                "payment_method": card, "confirm": True,
+                "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}
+    )  # fmt: skip
+    return str(intent.latest_charge)
+
+
+def month_stack(make_stack: StackFactory) -> demo.Stack:
+    return make_stack(stripe_options={"start_time": demo.MONTH_START})
+
+
+def records_by_eid(stack: demo.Stack) -> dict[str, tuple[str, dict[str, object]]]:
+    return {
+        str(r["externalId"]): (kind, r)
+        for kind, items in books.netsuite_records(stack.netsuite.base_url).items()
+        for r in items
+        if r.get("externalId")
+    }
+
+
+def assert_every_payout_ties_out(stack: demo.Stack) -> None:
+    reports = demo.reconciliation(stack)
+    assert reports
+    assert [r.payout_id for r in reports if not r.ties_out] == []
+
+
+def test_failed_payout_reverses_its_deposit_and_the_returned_funds_tie_out(
+    make_stack: StackFactory,
+) -> None:
+    stack = month_stack(make_stack)
+    client = stack.stripe_client()
+    customer = client.v1.customers.create(params={"name": "Payout Co"}).id
+    for amount in (5000, 7300):
+        charge(client, customer, amount)
+    demo.pay_out_everything(stack)
+    demo.wait_until_synced(stack)
+    (first,) = client.v1.payouts.list().data
+    demo.sandbox_post(stack, f"/__sandbox/payouts/{first.id}/fail")
+    demo.wait_until_synced(stack)
+
+    records = records_by_eid(stack)
+    assert records[f"acct_sandbox:{first.id}"][0] == "deposit"
+    kind, reversal = records[f"acct_sandbox:payout_failure:{first.id}"]
+    assert kind == "journalEntry"
+    lines = reversal["line"]["items"]  # type: ignore[index]
+    debit = sum(Decimal(str(ln.get("debit", 0))) for ln in lines)
+    credit = sum(Decimal(str(ln.get("credit", 0))) for ln in lines)
+    assert debit == credit == money.to_decimal(first.amount, "usd")
+
+    # The returned funds go out again with the next payout, whose deposit ties out too.
+    charge(client, customer, 2100)
+    demo.pay_out_everything(stack)
+    demo.wait_until_synced(stack)
+    payouts = client.v1.payouts.list().data
+    assert len(payouts) >= 2
+    assert_every_payout_ties_out(stack)
+    assert queue.list_jobs(stack.engine, state="parked") == []
+
+
+def test_manual_payout_is_reconciled_from_its_window(make_stack: StackFactory) -> None:
+    stack = month_stack(make_stack)
+    client = stack.stripe_client()
+    customer = client.v1.customers.create(params={"name": "Manual Co"}).id
+    # Available at once, so the manual payout takes it before the nightly sweep.
+    charges = [charge(client, customer, amount, "pm_card_bypassPending") for amount in (4000, 6000)]
+    available = client.v1.balance.retrieve().available[0].amount
+    payout = client.v1.payouts.create(params={"amount": available, "currency": "usd"})
+    assert payout.automatic is False
+    demo.advance(stack, 2 * demo.DAY)
+    demo.wait_until_synced(stack)
+    assert client.v1.payouts.retrieve(payout.id).status == "paid"
+    records = records_by_eid(stack)
+    kind, deposit = records[f"acct_sandbox:{payout.id}"]
+    assert kind == "deposit"
+    selected = {
+        str(line["id"])  # type: ignore[index]
+        for line in deposit["payment"]["items"]  # type: ignore[index]
+    }
+    payments = {str(records[f"acct_sandbox:{c}"][1]["id"]) for c in charges}
+    assert selected == payments
+    assert_every_payout_ties_out(stack)
