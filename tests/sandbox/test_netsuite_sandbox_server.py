@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ import httpx
 import pytest
 from netsuite_helpers import BASE, RECORDS, TBA, error_code, get, make_customer, send
 
-from stripe_netsuite.sandbox.netsuite import SandboxConfig, command, create_app
+from stripe_netsuite.sandbox.netsuite import SandboxConfig, chart, command, create_app
 from stripe_netsuite.sandbox.netsuite.governance import FAULT_KINDS
 from stripe_netsuite.sandbox.serving import RunningServer, serve_in_thread
 
@@ -107,6 +108,9 @@ async def test_state_survives_a_restart(tmp_path: Path) -> None:
             204
         )
     first_app.sandbox.account.store.close()  # type: ignore[attr-defined]
+    with sqlite3.connect(db) as conn:  # as if the file came from an older chart
+        conn.execute("DELETE FROM record WHERE type = 'account' AND id = ?", (chart.SUSPENSE,))
+    conn.close()
 
     _, client = client_for()
     async with client:
@@ -124,6 +128,7 @@ async def test_state_survives_a_restart(tmp_path: Path) -> None:
         # The chart is not seeded twice.
         currencies = (await client.get(RECORDS + "/currency")).json()
         assert currencies["totalResults"] == 10
+        assert (await get(client, f"/account/{chart.SUSPENSE}"))["acctName"] == "Stripe Suspense"
 
 
 def test_command_help_and_banner(capsys: pytest.CaptureFixture[str]) -> None:

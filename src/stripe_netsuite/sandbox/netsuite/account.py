@@ -62,8 +62,9 @@ class Account:
         self.ledger = Ledger()
         self.clock = clock
         self.on_write = on_write
-        if not self.store.loaded_from_disk:
-            for rtype, body in chart.records():
+        # Chart records missing from a saved file (an older chart) are added; others are kept.
+        for rtype, body in chart.records():
+            if self.store.get(rtype, str(body["id"])) is None:
                 self.store.save(rtype, body)
         self.ledger.rebuild(self.store)
 

@@ -32,7 +32,6 @@ class Store:
         self._external: dict[str, dict[str, str]] = {}
         self.next_id = first_id
         self._db: sqlite3.Connection | None = None
-        self.loaded_from_disk = False
         if db_path:
             self._db = sqlite3.connect(db_path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -55,7 +54,6 @@ class Store:
         meta = self._db.execute("SELECT value FROM meta WHERE key = 'next_id'").fetchone()
         if meta:
             self.next_id = max(self.next_id, int(meta[0]))
-        self.loaded_from_disk = bool(rows)
 
     def _put(self, rtype: str, rid: str, body: Body) -> None:
         self._records.setdefault(rtype, {})[rid] = body
