@@ -244,6 +244,24 @@ async def test_a_create_refused_by_the_governor_limit_is_resent_without_a_check(
     assert [r.method for r in fake.requests] == ["POST", "POST"]
 
 
+@pytest.mark.parametrize(
+    ("fault", "body", "methods"),
+    [
+        # Never reached NetSuite: nothing to check.
+        (httpx.ConnectError("refused"), {"externalId": "a:c1"}, ["POST", "POST"]),
+        # No externalId to look for: sent again as it is (use upsert for such records).
+        (httpx.ReadTimeout("timed out"), {"companyName": "x"}, ["POST", "POST"]),
+    ],
+)
+async def test_when_a_create_is_sent_again_without_a_check(
+    fault: Exception, body: dict[str, Any], methods: list[str]
+) -> None:
+    fake = FakeNetSuite(faults=[fault])
+    async with make_client(fake) as client:
+        await client.create("customer", body)
+    assert [r.method for r in fake.requests] == methods
+
+
 async def test_an_upsert_whose_answer_was_lost_is_sent_again_and_stays_one_record() -> None:
     fake = FakeNetSuite(faults=[httpx.ReadTimeout("timed out")], apply_then_fail={1})
     async with make_client(fake) as client:
