@@ -12,7 +12,7 @@ import httpx
 import stripe
 
 from stripe_netsuite.sandbox import books, demo
-from stripe_netsuite.store import links, queue
+from stripe_netsuite.store import inbox, links, queue
 
 StackFactory = Callable[..., demo.Stack]
 
@@ -55,6 +55,9 @@ def test_customers_sync_through_webhooks_and_link_both_ways(make_stack: StackFac
         link = links.get(stack.engine, account="main", stripe_id=stripe_id, role="customer")
         assert link is not None and link.internal_id == str(record["id"])
     assert_no_duplicate_external_ids(stack)
+    # The write-backs come back as customer.updated events: recorded, but queue nothing.
+    assert inbox.counts(stack.engine)["ignored"] == len(ids)
+    assert len(queue.list_jobs(stack.engine, kind="customer")) == len(ids)
 
 
 def test_unchanged_customer_costs_no_netsuite_write(make_stack: StackFactory) -> None:

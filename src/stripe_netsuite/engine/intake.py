@@ -37,7 +37,8 @@ class Intake(StrEnum):
     QUEUED = "queued"
     #: Seen before (a redelivery, or both webhook and poll); nothing done.
     DUPLICATE = "duplicate"
-    #: Recorded, but no enabled flow handles its object type.
+    #: Recorded, but nothing to do: no enabled flow handles its object type, or it only
+    #: reports the engine's own write-back of NetSuite ids.
     IGNORED = "ignored"
 
 
@@ -49,7 +50,7 @@ def kind_for(ref: EventRef, kinds: Collection[str]) -> str | None:
 
 def accept(engine: sa.Engine, *, account: str, ref: EventRef, kinds: Collection[str]) -> Intake:
     """Record the event once and queue its object's flow."""
-    kind = kind_for(ref, kinds)
+    kind = None if ref.echo else kind_for(ref, kinds)
     with engine.begin() as conn:
         new = inbox.record_event(
             conn,

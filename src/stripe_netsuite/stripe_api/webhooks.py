@@ -29,6 +29,8 @@ class EventRef:
     object_type: str
     object_id: str
     created: int
+    #: The event only reports our own write-back of NetSuite ids into metadata.
+    echo: bool = False
 
 
 def verify(
@@ -67,4 +69,24 @@ def event_ref(event: Any) -> EventRef:
         object_type=str(obj.get("object", "")),
         object_id=obj["id"],
         created=int(event.get("created") or 0),
+        echo=_is_echo(event),
+    )
+
+
+def _is_echo(event: dict[str, Any]) -> bool:
+    """Whether an ``*.updated`` event changed nothing but ``netsuite_*`` metadata keys.
+
+    Those are the engine's own write-backs; syncing the object again would post the same
+    body, so the event is recorded and nothing is queued (loop prevention).
+    """
+    if not str(event.get("type", "")).endswith(".updated"):
+        return False
+    previous = (event.get("data") or {}).get("previous_attributes")
+    if not isinstance(previous, dict) or set(previous) != {"metadata"}:
+        return False
+    changed = previous["metadata"]
+    return (
+        isinstance(changed, dict)
+        and bool(changed)
+        and all(str(key).startswith("netsuite_") for key in changed)
     )

@@ -94,3 +94,21 @@ def test_signed_but_malformed_body_is_rejected() -> None:
 def test_event_shape_problems_are_named(body: object, reason: str) -> None:
     with pytest.raises(WebhookRejected, match=reason):
         event_ref(body)
+
+
+@pytest.mark.parametrize(
+    ("kind", "previous", "echo"),
+    [
+        ("customer.updated", {"metadata": {"netsuite_customer_id": None}}, True),
+        ("customer.updated", {"metadata": {"netsuite_customer_id": None, "tier": "a"}}, False),
+        ("customer.updated", {"metadata": {"netsuite_customer_id": None}, "email": "x"}, False),
+        ("customer.updated", {"email": "old@example.com"}, False),
+        ("customer.created", {"metadata": {"netsuite_customer_id": None}}, False),
+        ("customer.updated", None, False),
+    ],
+)
+def test_our_own_write_back_is_recognised(kind: str, previous: object, echo: bool) -> None:
+    body = json.loads(event(type=kind))
+    if previous is not None:
+        body["data"]["previous_attributes"] = previous
+    assert event_ref(body).echo is echo

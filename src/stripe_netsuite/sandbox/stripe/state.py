@@ -309,6 +309,11 @@ class Sandbox:
     def update_event(self, event_type: str, obj: Obj, before: dict[str, Any]) -> None:
         """Emit *event_type* with the keys of *before* that changed."""
         changed = {k: v for k, v in before.items() if obj.get(k) != v}
+        meta, now = changed.get("metadata"), obj.get("metadata")
+        if isinstance(meta, dict) and isinstance(now, dict):
+            # Stripe lists only the metadata keys that changed, with their old values.
+            keys = {k for k in meta.keys() | now.keys() if meta.get(k) != now.get(k)}
+            changed["metadata"] = {k: meta.get(k) for k in sorted(keys)}
         self.emit(event_type, obj, changed)
 
 
