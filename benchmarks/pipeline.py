@@ -126,7 +126,7 @@ def run(events: int, latency_ms: int, seed: int) -> dict[str, Any]:
         engine_proc = subprocess.Popen(command, env=env, stdout=log, stderr=log)
         _wait_listening(stack.engine_port)
         if os.environ.get("SNS_BENCH_PYSPY"):
-            subprocess.Popen(["py-spy", "record", "-f", "raw", "-o", os.environ["SNS_BENCH_PYSPY"], "-p", str(engine_proc.pid)])
+            subprocess.Popen(["py-spy", "record", "--gil", "-f", "raw", "-o", os.environ["SNS_BENCH_PYSPY"], "-p", str(engine_proc.pid)])
         cpu_before = _proc_cpu_seconds(engine_proc.pid)
         httpx.post(stack.netsuite.base_url + "/__sandbox/stats/reset", timeout=30)
         print(f"[{latency_ms} ms] delivering {total_events} events ...", flush=True)
@@ -155,6 +155,7 @@ def run(events: int, latency_ms: int, seed: int) -> dict[str, Any]:
             "engine_peak_rss_mb": round(rss, 1),
             "netsuite_utilisation": round(busy / elapsed, 3) if latency_ms else None,
             "http_429": stats["throttled"],
+            "netsuite_calls_by_method": stats["by_method"],
             "parked_jobs": parked,
         }
     finally:

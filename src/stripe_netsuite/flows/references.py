@@ -20,3 +20,17 @@ async def currency_ids(ctx: FlowContext) -> Mapping[str, str]:
                 cached[symbol] = str(row["id"])
         ctx.cache["currency_ids"] = cached
     return dict(cached)
+
+
+async def base_currency(ctx: FlowContext) -> str | None:
+    """The ISO code of the account's subsidiary currency (what a customer gets when its
+    record names none); None without a subsidiary."""
+    if not ctx.account.subsidiary:
+        return None
+    if "base_currency" not in ctx.cache:
+        record = await ctx.netsuite.get("subsidiary", ctx.account.subsidiary)
+        currency = (record or {}).get("currency") or {}
+        by_id = {v: k for k, v in (await currency_ids(ctx)).items()}
+        ctx.cache["base_currency"] = by_id.get(str(currency.get("id", "")))
+    found = ctx.cache["base_currency"]
+    return str(found) if found else None
