@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 import stripe
 from stripe_helpers import Served, card_payment, serve
+
+from stripe_netsuite.sandbox.serving import serve_in_thread
+from stripe_netsuite.sandbox.stripe.app import StripeSandboxConfig, create_app
 
 DAY = 86400
 
@@ -129,3 +133,28 @@ def test_dispute_and_refund_land_in_the_next_payout(served: Served) -> None:
 def test_advance_refuses_going_back(served: Served) -> None:
     resp = served.http.post("/__sandbox/advance", data={"seconds": -5})
     assert resp.status_code == 400 and resp.json()["error"]["param"] == "seconds"
+
+
+def test_settlement_currencies_settle_and_pay_out_in_their_own_currency() -> None:
+    config = StripeSandboxConfig(start_time=1_790_845_200, settlement_currencies=("eur",))
+    server = serve_in_thread(create_app(config))
+    try:
+        client = stripe.StripeClient("sk_test_sandbox", base_addresses={"api": server.base_url})
+        for cur, amount in (("eur", 5000), ("jpy", 5000)):
+            client.v1.payment_intents.create(
+                params={"amount": amount, "currency": cur, "payment_method": "pm_card_visa",
+                        "confirm": True,
+                        "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}
+            )  # fmt: skip
+        bts = {bt.currency: bt for bt in client.v1.balance_transactions.list().data}
+        assert bts["eur"].amount == 5000 and bts["eur"].exchange_rate is None
+        assert bts["eur"].fee_details[0].currency == "eur"
+        assert bts["usd"].exchange_rate is not None  # JPY is converted
+        headers = {"Authorization": "Bearer sk_test_sandbox"}
+        httpx.post(server.base_url + "/__sandbox/advance", data={"seconds": 3 * 86400},
+                   headers=headers).raise_for_status()  # fmt: skip
+        payouts = {p.currency: p for p in client.v1.payouts.list().data}
+        assert set(payouts) == {"eur", "usd"}
+        assert payouts["eur"].amount == 5000 - bts["eur"].fee
+    finally:
+        server.stop()

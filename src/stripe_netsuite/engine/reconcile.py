@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from stripe_netsuite import money
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.payout import ROLE, SETTLED
 from stripe_netsuite.mapping import reconciliation
@@ -48,7 +49,8 @@ async def report(ctx: FlowContext, payout: dict[str, Any]) -> reconciliation.Pay
     )
     if body is not None and body.get("total") is not None and "line" not in body:
         # NetSuite's own total is the one the bank statement is matched against.
-        total = Decimal(str(body["total"]))
+        places = Decimal(1).scaleb(-money.exponent(result.currency))
+        total = Decimal(str(body["total"])).quantize(places)
         result = replace(result, netsuite_total=total, difference=result.stripe_amount - total)
     return result
 

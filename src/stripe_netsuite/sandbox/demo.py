@@ -359,6 +359,8 @@ def write_export(stack: Stack, directory: Path) -> None:
 
 #: The demo month starts here (the Stripe sandbox's clock, so every run is the same).
 MONTH_START = 1_790_845_200  # 2026-10-01 09:00 UTC
+#: The demo's Stripe account holds and pays out USD, EUR and JPY.
+CURRENCIES = ("usd", "eur", "jpy")
 DAY = 86_400
 
 
@@ -415,7 +417,7 @@ def run(
         workdir=workdir,
         database_url=database_url,
         seed=seed,
-        stripe_options={"start_time": MONTH_START},
+        stripe_options={"start_time": MONTH_START, "settlement_currencies": CURRENCIES},
     )
     try:
         print(f"Stripe sandbox   {stack.stripe.base_url}")

@@ -44,6 +44,8 @@ class StripeSandboxConfig:
     api_key: str = "sk_test_sandbox"
     account_id: str = "acct_sandbox"
     default_currency: str = "usd"
+    #: Currencies held and paid out as they are; others settle in ``default_currency``.
+    settlement_currencies: tuple[str, ...] = ()
     webhooks: list[str] = field(default_factory=list)
     db_path: str | None = None
     duplicate_rate: float = 0.0
@@ -73,6 +75,7 @@ def build_sandbox(config: StripeSandboxConfig) -> Sandbox:
         api_key=config.api_key,
         account_id=config.account_id,
         default_currency=config.default_currency.lower(),
+        settlement_currencies=frozenset(c.lower() for c in config.settlement_currencies),
         seed=config.seed,
         store=store,
         frozen=config.start_time is not None,

@@ -134,7 +134,8 @@ def capture(sb: Sandbox, ch: Obj, amount: int | None = None) -> Obj:
             f"The amount to capture must be between 1 and {ch['amount']}.",
             param="amount_to_capture",
         )
-    settled_taken, _ = currency.convert(take, ch["currency"], sb.default_currency)
+    settle = sb.settlement_currency(ch["currency"])
+    settled_taken, _ = currency.convert(take, ch["currency"], settle)
     bypass = ch["_behaviour"] == "bypass"
     bt = ledger.record(
         sb,
@@ -144,7 +145,7 @@ def capture(sb: Sandbox, ch: Obj, amount: int | None = None) -> Obj:
         category="charge",
         source=ch["id"],
         description=ch.get("description"),
-        fee_details=ledger.charge_fee(sb, settled_taken),
+        fee_details=ledger.charge_fee(sb, settled_taken, settle),
         available_on=None if bypass else ledger.midnight_after(sb.now(), ledger.CARD_DELAY_DAYS),
     )
     ch.update(captured=True, amount_captured=take, balance_transaction=bt["id"])

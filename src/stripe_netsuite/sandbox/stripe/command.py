@@ -66,6 +66,13 @@ def parser() -> argparse.ArgumentParser:
         help="share of API requests answered 500",
     )
     p.add_argument("--seed", type=int, default=0, help="seed for ids, secrets and faults")
+    p.add_argument(
+        "--settlement-currency",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="a currency held and paid out as it is (repeatable); others settle in USD",
+    )
     return p
 
 
@@ -83,6 +90,7 @@ def main(argv: list[str]) -> None:
         seed=args.seed,
         rate_limit_rate=args.rate_limit_rate,
         server_error_rate=args.server_error_rate,
+        settlement_currencies=tuple(args.settlement_currency),
     )
     app = create_app(config)
     sb = app.state.sandbox

@@ -51,7 +51,8 @@ def open_dispute(sb: Sandbox, ch: Obj, *, inquiry: bool, reason: str = "fraudule
     sb.touch(ch)
     sb.emit("charge.dispute.created", dp)
     if not inquiry:
-        fee = currency.dispute_fee(sb.default_currency)
+        settle = sb.settlement_currency(dp["currency"])
+        fee = currency.dispute_fee(settle)
         bt = ledger.record(
             sb,
             amount=-int(dp["amount"]),
@@ -60,7 +61,7 @@ def open_dispute(sb: Sandbox, ch: Obj, *, inquiry: bool, reason: str = "fraudule
             category="dispute",
             source=dp["id"],
             description=f"Chargeback withdrawal for {ch['id']}",
-            fee_details=[ledger.fee_entry(sb, fee, "Dispute fee")],
+            fee_details=[ledger.fee_entry(sb, fee, "Dispute fee", settle)],
         )
         dp["_bts"].append(bt["id"])
         ch["_dispute_withdrawn"] = True
@@ -81,7 +82,9 @@ def _reinstate(sb: Sandbox, dp: Obj) -> None:
         category="dispute_reversal",
         source=dp["id"],
         description=f"Chargeback reversal for {dp['charge']}",
-        fee_details=[ledger.fee_entry(sb, -fee, "Dispute fee refund")] if fee else [],
+        fee_details=(
+            [ledger.fee_entry(sb, -fee, "Dispute fee refund", withdrawn["currency"])] if fee else []
+        ),
     )
     dp["_bts"].append(bt["id"])
     ch = sb.store.get(dp["charge"])

@@ -31,7 +31,7 @@ def record(
     available_on: int | None = None,
 ) -> Obj:
     """A balance transaction in the account's currency for *amount* of *currency_code*."""
-    settle = sb.default_currency
+    settle = sb.settlement_currency(currency_code)
     settled, rate = currency.convert(amount, currency_code, settle)
     fees = fee_details or []
     fee = sum(int(f["amount"]) for f in fees)
@@ -68,17 +68,20 @@ def stripe_fee(amount: int, description: str = "Stripe processing fees") -> dict
     }
 
 
-def fee_entry(sb: Sandbox, amount: int, description: str) -> dict[str, Any]:
-    """A `stripe_fee` entry with the account currency filled in."""
+def fee_entry(
+    sb: Sandbox, amount: int, description: str, settle: str | None = None
+) -> dict[str, Any]:
+    """A `stripe_fee` entry in the settlement currency (the account's by default)."""
     entry = stripe_fee(amount, description)
-    entry["currency"] = sb.default_currency
+    entry["currency"] = settle or sb.default_currency
     return entry
 
 
-def charge_fee(sb: Sandbox, settled_amount: int) -> list[dict[str, Any]]:
-    """Card processing fee details for a settled amount."""
-    fee = currency.card_fee(settled_amount, sb.default_currency)
-    return [fee_entry(sb, fee, "Stripe processing fees")] if fee else []
+def charge_fee(sb: Sandbox, settled_amount: int, settle: str | None = None) -> list[dict[str, Any]]:
+    """Card processing fee details for an amount settled in *settle*."""
+    code = settle or sb.default_currency
+    fee = currency.card_fee(settled_amount, code)
+    return [fee_entry(sb, fee, "Stripe processing fees", code)] if fee else []
 
 
 def release_due(sb: Sandbox, moment: int) -> list[Obj]:
@@ -222,7 +225,7 @@ def create_payout(sb: Sandbox, q: params.Params) -> Obj:
     cur = currency.check_known(params.currency(q, required=True) or "")
     assert amount is not None
     currency.check_payout_amount(amount, cur)
-    if cur != sb.default_currency:
+    if cur != sb.settlement_currency(cur):
         raise errors.invalid(
             f"You do not have a balance in {cur}; payouts must be in {sb.default_currency}.",
             param="currency",

@@ -53,6 +53,9 @@ class Sandbox:
     on_outbox: Callable[[], None] | None = None
     includables: dict[tuple[str, str], Callable[[Obj], Any]] = field(default_factory=dict)
     webhook_secrets: dict[str, str] = field(default_factory=dict)
+    #: Currencies the account holds a balance in (and pays out in); any other currency
+    #: is converted into ``default_currency`` when it settles.
+    settlement_currencies: frozenset[str] = frozenset()
     #: (rate-limit share, server-error share) of /v1 requests, and their own random stream
     faults: tuple[float, float] = (0.0, 0.0)
     fault_rng: random.Random = field(default_factory=lambda: random.Random(0))
@@ -61,6 +64,11 @@ class Sandbox:
     _t0: float = 0.0
     _at: int | None = None
     _detached: bool = False
+
+    def settlement_currency(self, currency_code: str) -> str:
+        """The currency money in *currency_code* settles in."""
+        code = currency_code.lower()
+        return code if code in self.settlement_currencies else self.default_currency
 
     # -- clock ------------------------------------------------------------------------
     def start_clock(self, start: int) -> None:
