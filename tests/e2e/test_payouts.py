@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from decimal import Decimal
 
+import pytest
 import stripe
 
 from stripe_netsuite import money
@@ -99,3 +101,26 @@ def test_manual_payout_is_reconciled_from_its_window(make_stack: StackFactory) -
     payments = {str(records[f"acct_sandbox:{c}"][1]["id"]) for c in charges}
     assert selected == payments
     assert_every_payout_ties_out(stack)
+
+
+def test_unmapped_balance_transaction_goes_to_suspense_with_a_label_and_an_alert(
+    make_stack: StackFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    stack = month_stack(make_stack)
+    client = stack.stripe_client()
+    customer = client.v1.customers.create(params={"name": "Adjusted Co"}).id
+    charge(client, customer, 9000)
+    adjustment = demo.sandbox_post(
+        stack, "/__sandbox/balance_transactions", amount=-250, currency="usd",
+        reporting_category="other_adjustment", description="Correction by Stripe",
+    )  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="stripe_netsuite.flows.payout"):
+        demo.pay_out_everything(stack)
+        demo.wait_until_synced(stack)
+    (report,) = demo.reconciliation(stack)
+    assert report.ties_out
+    (memo, amount) = report.suspense_lines[0]
+    assert amount == Decimal("-2.50")
+    assert adjustment["id"] in memo and "other_adjustment" in memo
+    alerts = [r.getMessage() for r in caplog.records if "deposit alert" in r.getMessage()]
+    assert any(adjustment["id"] in message for message in alerts)

@@ -266,6 +266,8 @@ async def sandbox_api(request: Request) -> Response:
             po = sb.need(name.split("/")[1], "payout")
             code = params.string(q, "failure_code") or "account_closed"
             body = sb.render(ledger.fail_payout(sb, po, code))
+        elif request.method == "POST" and name == "balance_transactions":
+            body = sb.render(_adjustment(sb, q))
         else:
             raise errors.StripeError(
                 f"Unknown sandbox endpoint: {request.method} /__sandbox/{name}", status=404
@@ -275,6 +277,22 @@ async def sandbox_api(request: Request) -> Response:
         status, body = exc.status, exc.body()
     sb.commit()
     return _response(sb, status, body)
+
+
+def _adjustment(sb: Sandbox, q: dict[str, Any]) -> Any:
+    """An account adjustment as Stripe's staff make them (available at once)."""
+    amount = params.integer(q, "amount", required=True)
+    assert amount is not None
+    return ledger.record(
+        sb,
+        amount=amount,
+        currency_code=params.currency(q) or sb.default_currency,
+        type=params.string(q, "type") or "adjustment",
+        category=params.string(q, "reporting_category") or "other_adjustment",
+        source=params.string(q, "source") or "",
+        description=params.string(q, "description") or "Account adjustment",
+        available_on=sb.now(),
+    )
 
 
 def export(sb: Sandbox) -> dict[str, Any]:
