@@ -124,3 +124,32 @@ def test_unmapped_balance_transaction_goes_to_suspense_with_a_label_and_an_alert
     assert adjustment["id"] in memo and "other_adjustment" in memo
     alerts = [r.getMessage() for r in caplog.records if "deposit alert" in r.getMessage()]
     assert any(adjustment["id"] in message for message in alerts)
+
+
+def test_deposit_posts_with_suspense_and_is_corrected_once_the_payment_syncs(
+    make_stack: StackFactory,
+) -> None:
+    stack = month_stack(make_stack)
+    client = stack.stripe_client()
+    good = client.v1.customers.create(params={"name": "Good Co"}).id
+    held = client.v1.customers.create(
+        params={"name": "Held Co", "metadata": {"netsuite_block_integration": "true"}}
+    ).id
+    charge(client, good, 5000)
+    held_charge = charge(client, held, 3000)
+    demo.pay_out_everything(stack)
+    demo.wait_until_synced(stack)
+    (report,) = demo.reconciliation(stack)
+    assert report.ties_out  # never blocked by one bad item
+    assert len(report.suspense_lines) == 1 and held_charge in report.suspense_lines[0][0]
+
+    # Fixed: the customer may sync now, and the held charge is retried.
+    client.v1.customers.update(held, params={"metadata": {"netsuite_block_integration": ""}})
+    demo.wait_until_synced(stack)
+    (job,) = [j for j in queue.list_jobs(stack.engine, kind="charge") if j.object_id == held_charge]
+    assert job.state == "skipped"
+    assert queue.requeue(stack.engine, job_id=job.id) == 1
+    demo.wait_until_synced(stack)
+    (report,) = demo.reconciliation(stack)
+    assert report.ties_out
+    assert report.suspense_lines == []

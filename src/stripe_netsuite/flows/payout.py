@@ -175,8 +175,9 @@ async def _await(ctx: FlowContext, stripe_id: str, payout_id: str) -> None:
         account=ctx.name,
         stripe_id=stripe_id,
         role=AWAITED,
-        record_type="payout",
-        internal_id="",
+        # Not a NetSuite record: the Stripe payout whose deposit waits.
+        record_type="stripe_payout",
+        internal_id=payout_id,
         external_id=payout_id,
         body_hash="",
     )
@@ -192,4 +193,4 @@ async def release(ctx: FlowContext, stripe_id: str) -> str | None:
     await asyncio.to_thread(
         links.delete, ctx.engine, account=ctx.name, stripe_id=stripe_id, role=AWAITED
     )
-    return link.external_id
+    return link.internal_id

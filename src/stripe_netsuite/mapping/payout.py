@@ -328,7 +328,7 @@ class _Builder:
     def _charge(self, bt: Mapping[str, Any], btid: str, source: str | None, amount: int) -> None:
         pid = self.ctx.payment_ids.get(source) if source else None
         if not source or not pid:
-            self._suspense(bt, btid, amount, "its customer payment is not in NetSuite")
+            self._suspense(bt, btid, amount, f"the customer payment of {source} is not in NetSuite")
             return
         rate = bt.get("exchange_rate")
         entry = self.charges.setdefault(source, _Charge(payment_id=pid))
@@ -538,9 +538,7 @@ class _Builder:
         if paid != entry.stripe and entry.stripe - paid == entry.released:
             # Partially captured, its reversal in another payout: Stripe clearing carries
             # the released part until that payout's deposit clears it.
-            self._line(
-                self._clearing(), entry.stripe - paid, f"{label}: uncaptured part released"
-            )
+            self._line(self._clearing(), entry.stripe - paid, f"{label}: uncaptured part released")
         elif paid != entry.stripe:
             self._suspense_raw(
                 entry.bt_ids[0],
