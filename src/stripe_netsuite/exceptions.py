@@ -102,10 +102,12 @@ class NetSuiteError(SyncError):
 class NetSuiteRetriable(NetSuiteError, RetriableError):
     """NetSuite is busy or failing (429, 5xx, timeout, connection reset)."""
 
-    def __init__(self, message: str | None = None, *, retry_after: float | None = None,
-                 **facts: Any) -> None:
-        self.retry_after = retry_after
+    def __init__(
+        self, message: str | None = None, *, retry_after: float | None = None, **facts: Any
+    ) -> None:
         NetSuiteError.__init__(self, message, **facts)
+        # Set last: the cooperative __init__ chain passes through RetriableError.
+        self.retry_after = retry_after
 
 
 class NetSuiteRejected(NetSuiteError, NeedsAttention):

@@ -49,6 +49,10 @@ class Runtime:
             account.netsuite.account_id,
             account.netsuite.concurrency,
         )
+        closer = getattr(governor, "aclose", None)
+        if closer is not None:
+            # The PostgreSQL governor holds connections of its own.
+            self._stack.push_async_callback(closer)
         client = NetSuiteClient.from_config(account.netsuite, governor=governor)
         netsuite = await self._stack.enter_async_context(client)
         return FlowContext(

@@ -18,13 +18,13 @@ ROLE = "credit_memo"
 async def sync(ctx: FlowContext, credit_note_id: str) -> None:
     """Post the credit memo; the refunds it made follow through the refund flow."""
     note = await fetch_gated(ctx, "credit_notes", credit_note_id, expand=("refunds.refund",))
-    linked = linked_id(note, ROLE)
-    if linked and not await posting.is_own_record(
-        ctx, stripe_id=credit_note_id, role=ROLE, internal_id=linked
+    if await posting.linked_instead(
+        ctx,
+        stripe_id=credit_note_id,
+        role=ROLE,
+        record_type="creditMemo",
+        internal_id=linked_id(note, ROLE),
     ):
-        await posting.link_existing(
-            ctx, stripe_id=credit_note_id, role=ROLE, record_type="creditMemo", internal_id=linked
-        )
         return
     mctx = await mapping_context(
         ctx,

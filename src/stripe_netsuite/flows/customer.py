@@ -22,14 +22,14 @@ WRITE_BACK_KEY = "netsuite_customer_id"
 async def sync(ctx: FlowContext, customer_id: str) -> None:
     """Fetch the customer fresh, then link, create or update its NetSuite customer."""
     customer = await fetch_gated(ctx, "customers", customer_id)
-    linked = linked_id(customer, ROLE)
-    if linked and not await posting.is_own_record(
-        ctx, stripe_id=customer_id, role=ROLE, internal_id=linked
+    if await posting.linked_instead(
+        ctx,
+        stripe_id=customer_id,
+        role=ROLE,
+        record_type="customer",
+        internal_id=linked_id(customer, ROLE),
     ):
         # A NetSuite customer named in metadata is used as it is: nothing is created.
-        await posting.link_existing(
-            ctx, stripe_id=customer_id, role=ROLE, record_type="customer", internal_id=linked
-        )
         return
     mctx = MappingContext(account=ctx.account, currency_ids=await currency_ids(ctx))
     record = customer_mapping.map_customer(customer, mctx)

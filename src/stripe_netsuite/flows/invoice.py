@@ -24,13 +24,13 @@ async def sync(ctx: FlowContext, invoice_id: str) -> None:
     """Post the finalized invoice with its lines, discounts, tax and balance credit."""
     invoice = await fetch_gated(ctx, "invoices", invoice_id, expand=EXPAND)
     await _all_lines(ctx, invoice)
-    linked = linked_id(invoice, ROLE)
-    if linked and not await posting.is_own_record(
-        ctx, stripe_id=invoice_id, role=ROLE, internal_id=linked
+    if await posting.linked_instead(
+        ctx,
+        stripe_id=invoice_id,
+        role=ROLE,
+        record_type="invoice",
+        internal_id=linked_id(invoice, ROLE),
     ):
-        await posting.link_existing(
-            ctx, stripe_id=invoice_id, role=ROLE, record_type="invoice", internal_id=linked
-        )
         return
     mctx = await context_for(ctx, invoice)
     internal_id = await posting.post(ctx, invoice_mapping.map_invoice(invoice, mctx))

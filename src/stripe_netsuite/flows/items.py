@@ -32,16 +32,9 @@ async def _sync(
         linked = (record.record_type, found) if found else None
     else:
         linked = linked_item(obj)
-    if linked and not await posting.is_own_record(
-        ctx, stripe_id=object_id, role=record.role, internal_id=linked[1]
+    if linked and await posting.linked_instead(
+        ctx, stripe_id=object_id, role=record.role, record_type=linked[0], internal_id=linked[1]
     ):
-        await posting.link_existing(
-            ctx,
-            stripe_id=object_id,
-            role=record.role,
-            record_type=linked[0],
-            internal_id=linked[1],
-        )
         return
     internal_id = await posting.post(ctx, record)
     # The same key that links instead of creating: for us it names our own record.

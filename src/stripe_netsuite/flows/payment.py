@@ -19,13 +19,13 @@ ROLE = "payment"
 async def sync(ctx: FlowContext, charge_id: str) -> None:
     """Post the payment of a captured charge (partial captures pay their captured part)."""
     charge = await fetch_gated(ctx, "charges", charge_id, expand=("balance_transaction",))
-    linked = linked_id(charge, ROLE)
-    if linked and not await posting.is_own_record(
-        ctx, stripe_id=charge_id, role=ROLE, internal_id=linked
+    if await posting.linked_instead(
+        ctx,
+        stripe_id=charge_id,
+        role=ROLE,
+        record_type="customerPayment",
+        internal_id=linked_id(charge, ROLE),
     ):
-        await posting.link_existing(
-            ctx, stripe_id=charge_id, role=ROLE, record_type="customerPayment", internal_id=linked
-        )
         return
     customer = id_of(charge.get("customer"))
     if not customer:

@@ -38,13 +38,13 @@ async def sync(ctx: FlowContext, payout_id: str) -> None:
     payout = await fetch_gated(ctx, "payouts", payout_id)
     if payout.get("status") not in SETTLED:
         raise exceptions.Skip("payout_not_paid_yet", object_id=payout_id)
-    linked = payout_mapping.linked_deposit_id(payout)
-    if linked and not await posting.is_own_record(
-        ctx, stripe_id=payout_id, role=ROLE, internal_id=linked
+    if await posting.linked_instead(
+        ctx,
+        stripe_id=payout_id,
+        role=ROLE,
+        record_type="deposit",
+        internal_id=payout_mapping.linked_deposit_id(payout),
     ):
-        await posting.link_existing(
-            ctx, stripe_id=payout_id, role=ROLE, record_type="deposit", internal_id=linked
-        )
         return
     transactions = await balance_transactions(ctx, payout)
     dctx = await deposit_context(ctx, payout_id, transactions)

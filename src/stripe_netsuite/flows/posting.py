@@ -88,6 +88,24 @@ def placeholder(external_id: str) -> str:
     return f"new:{external_id}"
 
 
+async def linked_instead(
+    ctx: FlowContext, *, stripe_id: str, role: str, record_type: str, internal_id: str | None
+) -> bool:
+    """Link to the NetSuite record named in the object's metadata, instead of posting.
+
+    True when the object names a record of its own choosing (``netsuite_*_id``); False
+    when it names none, or names the one this engine made and wrote back.
+    """
+    if not internal_id or await is_own_record(
+        ctx, stripe_id=stripe_id, role=role, internal_id=internal_id
+    ):
+        return False
+    await link_existing(
+        ctx, stripe_id=stripe_id, role=role, record_type=record_type, internal_id=internal_id
+    )
+    return True
+
+
 async def link_existing(
     ctx: FlowContext, *, stripe_id: str, role: str, record_type: str, internal_id: str
 ) -> None:

@@ -26,13 +26,13 @@ async def sync(ctx: FlowContext, refund_id: str) -> None:
         # The uncaptured part of an authorization was released: the payment already
         # records only what was captured, so there is nothing to refund.
         raise exceptions.Skip("partial_capture_reversal", object_id=refund_id)
-    linked = linked_id(refund, ROLE)
-    if linked and not await posting.is_own_record(
-        ctx, stripe_id=refund_id, role=ROLE, internal_id=linked
+    if await posting.linked_instead(
+        ctx,
+        stripe_id=refund_id,
+        role=ROLE,
+        record_type="customerRefund",
+        internal_id=linked_id(refund, ROLE),
     ):
-        await posting.link_existing(
-            ctx, stripe_id=refund_id, role=ROLE, record_type="customerRefund", internal_id=linked
-        )
         return
     charge_id = id_of(refund.get("charge"))
     charge = await fetch(ctx, "charges", charge_id) if charge_id else {}
