@@ -172,6 +172,14 @@ class Options(_Strict):
     dispute_reversal_record: Literal["customerPayment", "cashSale"] = "customerPayment"
     unmappable_deposit_lines: Literal["suspense", "block"] = "suspense"
     multi_currency: bool = True
+    #: ``post``: charges become customer payments here; ``find``: another integration
+    #: posts them, and they are found in NetSuite (deposit reconciliation on its own).
+    payment_mode: Literal["post", "find"] = "post"
+    #: In ``find`` mode, the customer payment field that identifies the charge
+    #: (``externalId``, or a custom field such as ``custbody_stripe_charge``) ...
+    payment_match_field: str = "externalId"
+    #: ... and the value it holds: ``{charge}`` and ``{payment_intent}`` are replaced.
+    payment_match_value: str = "{charge}"
     #: Objects created before this date are left alone (ISO date).
     sync_start: str | None = None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from decimal import Decimal
@@ -10,7 +11,10 @@ import pytest
 import stripe
 
 from stripe_netsuite import money
+from stripe_netsuite.netsuite.client import NetSuiteClient
+from stripe_netsuite.netsuite.governor import LocalGovernor
 from stripe_netsuite.sandbox import books, demo
+from stripe_netsuite.settings import load_config
 from stripe_netsuite.store import queue
 
 StackFactory = Callable[..., demo.Stack]
@@ -153,3 +157,42 @@ def test_deposit_posts_with_suspense_and_is_corrected_once_the_payment_syncs(
     (report,) = demo.reconciliation(stack)
     assert report.ties_out
     assert report.suspense_lines == []
+
+
+def test_deposit_reconciliation_on_its_own_finds_payments_made_by_another_integration(
+    make_stack: StackFactory,
+) -> None:
+    stack = make_stack(
+        stripe_options={"start_time": demo.MONTH_START},
+        account_options={"payment_mode": "find"},
+    )
+    client = stack.stripe_client()
+    customer = client.v1.customers.create(params={"name": "Elsewhere Co"}).id
+    charges = [charge(client, customer, amount) for amount in (2500, 6100)]
+    demo.wait_until_synced(stack)
+    ns_customer = records_by_eid(stack)[f"acct_sandbox:{customer}"][1]["id"]
+    # What the other integration posts: payments keyed by the Stripe charge id.
+    made = {c: asyncio.run(other_integration_payment(stack, c, str(ns_customer))) for c in charges}
+    demo.pay_out_everything(stack)
+    demo.wait_until_synced(stack)
+    records = records_by_eid(stack)
+    (payout,) = client.v1.payouts.list().data
+    kind, deposit = records[f"acct_sandbox:{payout.id}"]
+    assert kind == "deposit"
+    selected = {str(line["id"]) for line in deposit["payment"]["items"]}  # type: ignore[index]
+    assert selected == set(made.values())
+    assert not any(eid.startswith("acct_sandbox:ch_") for eid in records)  # none posted by us
+    assert_every_payout_ties_out(stack)
+
+
+async def other_integration_payment(stack: demo.Stack, charge_id: str, customer: str) -> str:
+    config = load_config(stack.settings.config).account("main")
+    stripe_charge = stack.stripe_client().v1.charges.retrieve(charge_id)
+    client = NetSuiteClient.from_config(config.netsuite, governor=LocalGovernor(5))
+    async with client:
+        return await client.upsert(
+            "customerPayment",
+            charge_id,
+            {"externalId": charge_id, "customer": {"id": customer},
+             "payment": money.to_decimal(stripe_charge.amount, "usd"), "undepFunds": True},
+        )  # fmt: skip

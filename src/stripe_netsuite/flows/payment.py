@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from typing import Any
 
 from stripe_netsuite import exceptions
 from stripe_netsuite.flows import posting
@@ -27,6 +29,12 @@ async def sync(ctx: FlowContext, charge_id: str) -> None:
         internal_id=linked_id(charge, ROLE),
     ):
         return
+    if ctx.account.options.payment_mode == "find":
+        found = await find_payment(ctx, charge)
+        await posting.link_existing(
+            ctx, stripe_id=charge_id, role=ROLE, record_type="customerPayment", internal_id=found
+        )
+        return
     customer = id_of(charge.get("customer"))
     if not customer:
         raise exceptions.MappingError(
@@ -49,3 +57,39 @@ async def sync(ctx: FlowContext, charge_id: str) -> None:
         key=LINK_KEYS[ROLE],
         internal_id=internal_id,
     )
+
+
+async def find_payment(ctx: FlowContext, charge: dict[str, Any]) -> str:
+    """The NetSuite customer payment another integration made for *charge*.
+
+    Not found is parked (and retried on schedule): the other integration may post it
+    later, and the payout's deposit is corrected once it is found.
+    """
+    options = ctx.account.options
+    value = options.payment_match_value.format(
+        charge=charge["id"], payment_intent=id_of(charge.get("payment_intent")) or ""
+    )
+    field = options.payment_match_field
+    if field == "externalId":
+        record = await ctx.netsuite.get("customerPayment", f"eid:{value}")
+        found = str(record["id"]) if record else None
+    else:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", field):
+            raise exceptions.ConfigError(
+                f"{field!r} is not a NetSuite field name", key="options.payment_match_field"
+            )
+        quoted = value.replace("'", "''")
+        query = f"SELECT id FROM transaction WHERE type = 'CustPymt' AND {field} = '{quoted}'"
+        rows = [row async for row in ctx.netsuite.suiteql(query)]
+        found = str(rows[0]["id"]) if len(rows) == 1 else None
+        if len(rows) > 1:
+            raise exceptions.NeedsAttention(
+                f"{len(rows)} NetSuite customer payments have {field} = {value!r}",
+                stripe_id=charge["id"],
+            )
+    if found is None:
+        raise exceptions.NeedsAttention(
+            f"no NetSuite customer payment has {field} = {value!r} (payment_mode = find)",
+            stripe_id=charge["id"],
+        )
+    return found

@@ -113,6 +113,7 @@ def start(
     lease_seconds: float = 30.0,
     stripe_options: dict[str, Any] | None = None,
     netsuite_options: dict[str, Any] | None = None,
+    account_options: dict[str, Any] | None = None,
 ) -> Stack:
     """Start the NetSuite sandbox, the Stripe sandbox and the engine; return once all listen.
 
@@ -152,6 +153,7 @@ def start(
             netsuite_base=netsuite.base_url,
             ns_config=ns_config,
             key_file=key_file,
+            options=account_options or {},
         ),
         encoding="utf-8",
     )
@@ -198,6 +200,7 @@ def demo_config(
     netsuite_base: str,
     ns_config: SandboxConfig,
     key_file: Path,
+    options: dict[str, Any] | None = None,
 ) -> str:
     """The engine's TOML config for the sandboxes (written to the work dir for reading)."""
     account = {
@@ -234,7 +237,7 @@ def demo_config(
             "customer_balance_item": chart.CUSTOMER_BALANCE_ITEM,
             "income_account": chart.INCOME,
         },
-        "options": {"customer_type": "auto"},
+        "options": {"customer_type": "auto", **(options or {})},
     }
     out = ["# Written by `stripe-netsuite demo`: the engine's config for the two sandboxes.",
            f"[accounts.{ACCOUNT}]"]  # fmt: skip
@@ -246,6 +249,8 @@ def demo_config(
 
 
 def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return str(value) if isinstance(value, int) else json.dumps(str(value))
 
 
