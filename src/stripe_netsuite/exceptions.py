@@ -1,14 +1,14 @@
 """The error tree. The worker branches on the class, never on the message.
 
-    SyncError
-    ├── RetriableError        transient: back off with jitter, then try again
-    │   └── NetSuiteRetriable     429 / CONCURRENCY_LIMIT_EXCEEDED, 5xx, timeouts, resets
-    ├── NeedsAttention        permanent: parked with its message until a person acts
-    │   ├── NetSuiteRejected      NetSuite refused the body (USER_ERROR, INVALID_CONTENT, ...)
-    │   ├── AuthenticationFailed  credentials refused even after re-authenticating
-    │   └── MappingError          the Stripe object cannot be expressed in NetSuite
-    ├── Skip                  by a named rule: recorded, not an error
-    └── ConfigError           the configuration file or environment is wrong
+SyncError
+├── RetriableError        transient: back off with jitter, then try again
+│   └── NetSuiteRetriable     429 / CONCURRENCY_LIMIT_EXCEEDED, 5xx, timeouts, resets
+├── NeedsAttention        permanent: parked with its message until a person acts
+│   ├── NetSuiteRejected      NetSuite refused the body (USER_ERROR, INVALID_CONTENT, ...)
+│   ├── AuthenticationFailed  credentials refused even after re-authenticating
+│   └── MappingError          the Stripe object cannot be expressed in NetSuite
+├── Skip                  by a named rule: recorded, not an error
+└── ConfigError           the configuration file or environment is wrong
 """
 
 from __future__ import annotations

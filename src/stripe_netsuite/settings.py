@@ -195,6 +195,7 @@ class Flows(_Strict):
     credit_notes: bool = True
     disputes: bool = True
     payouts: bool = True
+    orders: bool = True
 
 
 class FieldMapping(_Strict):

@@ -27,6 +27,7 @@ OBJECT_KINDS: dict[str, str] = {
     "dispute": "dispute",
     "credit_note": "credit_note",
     "payout": "payout",
+    "checkout.session": "checkout_session",
 }
 
 

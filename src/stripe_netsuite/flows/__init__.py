@@ -11,6 +11,7 @@ from stripe_netsuite.flows import (
     dispute,
     invoice,
     items,
+    order,
     payment,
     payout,
     refund,
@@ -29,5 +30,6 @@ register("refund", flow=refund.sync, role="refund", switch="refunds")
 register("credit_note", flow=credit_note.sync, role="credit_memo", switch="credit_notes")
 register("dispute", flow=dispute.sync, role="refund", switch="disputes")
 register("payout", flow=payout.sync, role="deposit", switch="payouts")
+register("checkout_session", flow=order.sync, role="sales_order", switch="orders")
 
 __all__ = ["REGISTRY", "Flow", "FlowContext", "enabled_kinds", "ensure", "register"]

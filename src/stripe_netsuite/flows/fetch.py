@@ -17,7 +17,7 @@ async def fetch(
     """The object as Stripe has it now, as plain dicts (or as the caller gave it)."""
     if object_id in ctx.given:
         return dict(ctx.given[object_id])
-    service = getattr(ctx.stripe.v1, resource)
+    service = service_for(ctx, resource)
     params: dict[str, Any] = {"expand": list(expand)} if expand else {}
     obj = await call(lambda: service.retrieve_async(object_id, params=params), object_id=object_id)
     return as_dict(obj)
@@ -34,3 +34,11 @@ async def fetch_gated(
     if rule:
         raise exceptions.Skip(rule, object_id=object_id)
     return obj
+
+
+def service_for(ctx: FlowContext, resource: str) -> Any:
+    """The SDK service of a resource path such as ``customers`` or ``checkout.sessions``."""
+    service: Any = ctx.stripe.v1
+    for part in resource.split("."):
+        service = getattr(service, part)
+    return service

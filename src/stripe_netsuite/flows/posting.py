@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from stripe_netsuite.flows.context import FlowContext
+from stripe_netsuite.flows.fetch import service_for
 from stripe_netsuite.mapping.records import NetSuiteRecord
 from stripe_netsuite.store import links
 from stripe_netsuite.stripe_api.client import call
@@ -143,7 +144,7 @@ async def write_back(
         return False
     if not ctx.account.options.write_back_ids or metadata.get(key) == internal_id:
         return False
-    service = getattr(ctx.stripe.v1, resource)
+    service = service_for(ctx, resource)
     await call(
         lambda: service.update_async(
             object_id,

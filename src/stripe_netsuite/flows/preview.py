@@ -30,6 +30,7 @@ PREFIXES: Mapping[str, str] = {
     "dp_": "dispute",
     "du_": "dispute",
     "po_": "payout",
+    "cs_": "checkout_session",
 }
 
 
@@ -46,8 +47,10 @@ class Preview:
 
 def kind_of(object_id: str, obj: Mapping[str, Any] | None = None) -> str:
     """The job kind of a Stripe object, from its ``object`` field or its id prefix."""
-    if obj is not None and str(obj.get("object")) in registry.REGISTRY:
-        return str(obj["object"])
+    if obj is not None:
+        kind = str(obj.get("object")).replace(".", "_")
+        if kind in registry.REGISTRY:
+            return kind
     for prefix, kind in PREFIXES.items():
         if object_id.startswith(prefix):
             return kind
