@@ -75,7 +75,8 @@ class Runtime:
         entry = flows.REGISTRY.get(kind)
         if entry is None or kind not in self.kinds(account):
             raise exceptions.Skip("flow_disabled", f"the {kind} flow is not enabled")
-        await entry.flow(ctx, object_id)
+        async with flows.registry.object_lock(ctx, object_id):
+            await entry.flow(ctx, object_id)
         waiting = await payout_flow.release(ctx, object_id)
         if waiting is not None:
             # A deposit posted with this object in suspense: post it again, corrected.

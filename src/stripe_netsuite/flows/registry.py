@@ -8,6 +8,7 @@ object's own job, so the order in which Stripe's events arrive never matters.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
@@ -51,24 +52,44 @@ async def ensure(ctx: FlowContext, kind: str, stripe_id: str) -> str:
     A dependency skipped by a rule skips its dependant too, under a rule that says so.
     """
     entry = REGISTRY[kind]
-    link = await asyncio.to_thread(
-        links.get, ctx.engine, account=ctx.name, stripe_id=stripe_id, role=entry.role
-    )
-    if link is not None:
-        return link.internal_id
-    if ctx.preview is not None:
-        # A preview shows the object's own records; its dependencies stay placeholders.
-        return f"new:{kind}:{stripe_id}"
-    try:
-        await entry.flow(ctx, stripe_id)
-    except exceptions.Skip as exc:
-        raise exceptions.Skip(f"{kind}_skipped:{exc.rule}", object_id=stripe_id) from exc
-    link = await asyncio.to_thread(
-        links.get, ctx.engine, account=ctx.name, stripe_id=stripe_id, role=entry.role
-    )
+    async with object_lock(ctx, stripe_id):
+        link = await asyncio.to_thread(
+            links.get, ctx.engine, account=ctx.name, stripe_id=stripe_id, role=entry.role
+        )
+        if link is not None:
+            return link.internal_id
+        if ctx.preview is not None:
+            # A preview shows the object's own records; its dependencies stay placeholders.
+            return f"new:{kind}:{stripe_id}"
+        try:
+            await entry.flow(ctx, stripe_id)
+        except exceptions.Skip as exc:
+            raise exceptions.Skip(f"{kind}_skipped:{exc.rule}", object_id=stripe_id) from exc
+        link = await asyncio.to_thread(
+            links.get, ctx.engine, account=ctx.name, stripe_id=stripe_id, role=entry.role
+        )
     if link is None:
         raise exceptions.NeedsAttention(f"{kind} {stripe_id} was synced but left no link")
     return link.internal_id
+
+
+def object_lock(ctx: FlowContext, stripe_id: str) -> asyncio.Lock:
+    """The process-wide lock of one Stripe object.
+
+    A job and another job's `ensure` of the same object would otherwise both post it:
+    no duplicate (the upsert is by externalId), but a wasted NetSuite call. Dependencies
+    run one way (customer ← invoice ← charge ← refund ← payout), so the locks never wait
+    on each other in a circle.
+    """
+    # Weak: a lock nobody holds or waits for is dropped, so the map does not grow.
+    locks: weakref.WeakValueDictionary[str, asyncio.Lock] = ctx.cache.setdefault(
+        "object_locks", weakref.WeakValueDictionary()
+    )
+    lock = locks.get(stripe_id)
+    if lock is None:
+        lock = asyncio.Lock()
+        locks[stripe_id] = lock
+    return lock
 
 
 async def ensure_all(ctx: FlowContext, wanted: Iterable[tuple[str, str]]) -> dict[str, str]:
