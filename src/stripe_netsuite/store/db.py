@@ -10,7 +10,7 @@ failing with ``SQLITE_BUSY`` when upgrading a read lock.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,22 @@ def insert_for(conn: sa.Connection | sa.Engine, table: sa.Table) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(table)
+
+
+_PREBUILT: dict[tuple[str, str], Any] = {}
+
+
+def prebuilt(conn: sa.Connection | sa.Engine, name: str, build: Callable[[], Any]) -> Any:
+    """A statement built once per dialect and reused with bound parameters.
+
+    Building a SQLAlchemy statement (coercions, cache keys) costs more CPU than running
+    it; the statements on the webhook and worker paths are built once.
+    """
+    key = (conn.dialect.name, name)
+    stmt = _PREBUILT.get(key)
+    if stmt is None:
+        stmt = _PREBUILT[key] = build()
+    return stmt
 
 
 @contextlib.contextmanager

@@ -39,22 +39,26 @@ def record_event(
     for field, value in (("account", account), ("event_id", event_id), ("object_id", object_id)):
         if not value:
             raise ValueError(f"record_event: {field} is empty (event_id={event_id!r})")
-    stmt = (
-        db.insert_for(conn, inbox)
-        .values(
-            account=account,
-            event_id=event_id,
-            event_type=event_type,
-            object_type=object_type,
-            object_id=object_id,
-            received_at=db.utcnow(),
-            status=EventStatus.IGNORED if ignored else EventStatus.PENDING,
-        )
-        .on_conflict_do_nothing(index_elements=["account", "event_id"])
-        .returning(inbox.c.id)
+    stmt = db.prebuilt(
+        conn,
+        "inbox.record_event",
+        lambda: (
+            db.insert_for(conn, inbox)
+            .on_conflict_do_nothing(index_elements=["account", "event_id"])
+            .returning(inbox.c.id)
+        ),
     )
+    values = {
+        "account": account,
+        "event_id": event_id,
+        "event_type": event_type,
+        "object_type": object_type,
+        "object_id": object_id,
+        "received_at": db.utcnow(),
+        "status": EventStatus.IGNORED if ignored else EventStatus.PENDING,
+    }
     # RETURNING, not rowcount: PostgreSQL drivers report -1 for an INSERT that returns rows.
-    return conn.execute(stmt).first() is not None
+    return conn.execute(stmt, values).first() is not None
 
 
 def mark_handled(conn: sa.Connection | sa.Engine, *, account: str, event_id: str) -> bool:

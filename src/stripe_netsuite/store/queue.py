@@ -140,38 +140,46 @@ def enqueue(
             raise ValueError(f"enqueue: {field} is empty (kind={kind!r}, object_id={object_id!r})")
     now = db.utcnow()
     when = now if run_after is None else run_after
-    stmt = (
-        db.insert_for(conn, jobs)
-        .values(
-            account=account,
-            kind=kind,
-            object_id=object_id,
-            state=JobState.PENDING,
-            attempts=0,
-            run_after=when,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(
-            index_elements=["account", "kind", "object_id"],
-            # A literal, not a bound parameter: PostgreSQL must match it to the partial
-            # index when planning, and a prepared statement's parameter cannot be.
-            index_where=jobs.c.state == sa.literal_column(f"'{JobState.PENDING}'"),
-        )
-        .returning(jobs.c.id)
+    insert = db.prebuilt(
+        conn,
+        "queue.enqueue",
+        lambda: (
+            db.insert_for(conn, jobs)
+            .on_conflict_do_nothing(
+                index_elements=["account", "kind", "object_id"],
+                # A literal, not a bound parameter: PostgreSQL must match it to the partial
+                # index when planning, and a prepared statement's parameter cannot be.
+                index_where=jobs.c.state == sa.literal_column(f"'{JobState.PENDING}'"),
+            )
+            .returning(jobs.c.id)
+        ),
     )
-    with db.connection(conn) as c:
-        if c.execute(stmt).first() is not None:
-            return True
-        c.execute(
+    earlier = db.prebuilt(
+        conn,
+        "queue.enqueue.earlier",
+        lambda: (
             sa.update(jobs)
             .where(
-                _same_object(jobs, account, kind, object_id),
+                jobs.c.account == sa.bindparam("b_account"),
+                jobs.c.kind == sa.bindparam("b_kind"),
+                jobs.c.object_id == sa.bindparam("b_object_id"),
                 jobs.c.state == JobState.PENDING,
-                jobs.c.run_after > when,
+                jobs.c.run_after > sa.bindparam("b_when"),
             )
-            .values(run_after=when, updated_at=now)
-        )
+            .values(run_after=sa.bindparam("b_when"), updated_at=sa.bindparam("b_now"))
+        ),
+    )
+    row = {"account": account, "kind": kind, "object_id": object_id,
+           "state": JobState.PENDING, "attempts": 0, "run_after": when,
+           "created_at": now, "updated_at": now}  # fmt: skip
+    with db.connection(conn) as c:
+        if c.execute(insert, row).first() is not None:
+            return True
+        c.execute(
+            earlier,
+            {"b_account": account, "b_kind": kind, "b_object_id": object_id,
+             "b_when": when, "b_now": now},
+        )  # fmt: skip
     return False
 
 
