@@ -78,17 +78,22 @@ def mark_handled(conn: sa.Connection | sa.Engine, *, account: str, event_id: str
 
 def mark_object_handled(conn: sa.Connection | sa.Engine, *, account: str, object_id: str) -> int:
     """Stamp every pending event about one object handled (its job synced its latest state)."""
-    stmt = (
-        sa.update(inbox)
-        .where(
-            inbox.c.account == account,
-            inbox.c.object_id == object_id,
-            inbox.c.status == EventStatus.PENDING,
-        )
-        .values(status=EventStatus.HANDLED, handled_at=db.utcnow())
+    stmt = db.prebuilt(
+        conn,
+        "inbox.mark_object_handled",
+        lambda: (
+            sa.update(inbox)
+            .where(
+                inbox.c.account == sa.bindparam("b_account"),
+                inbox.c.object_id == sa.bindparam("b_object_id"),
+                inbox.c.status == EventStatus.PENDING,
+            )
+            .values(status=EventStatus.HANDLED, handled_at=sa.bindparam("b_now"))
+        ),
     )
+    values = {"b_account": account, "b_object_id": object_id, "b_now": db.utcnow()}
     with db.connection(conn) as c:
-        return int(c.execute(stmt).rowcount)
+        return int(c.execute(stmt, values).rowcount)
 
 
 def counts(engine: sa.Engine | sa.Connection) -> dict[str, int]:

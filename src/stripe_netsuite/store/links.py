@@ -45,11 +45,18 @@ def get(
     conn_or_engine: sa.Connection | sa.Engine, *, account: str, stripe_id: str, role: str
 ) -> Link | None:
     """The link for a Stripe object in a role, or None."""
-    stmt = sa.select(links).where(
-        links.c.account == account, links.c.stripe_id == stripe_id, links.c.role == role
+    stmt = db.prebuilt(
+        conn_or_engine,
+        "links.get",
+        lambda: sa.select(links).where(
+            links.c.account == sa.bindparam("b_account"),
+            links.c.stripe_id == sa.bindparam("b_stripe_id"),
+            links.c.role == sa.bindparam("b_role"),
+        ),
     )
+    values = {"b_account": account, "b_stripe_id": stripe_id, "b_role": role}
     with db.connection(conn_or_engine) as conn:
-        row = conn.execute(stmt).first()
+        row = conn.execute(stmt, values).first()
     return None if row is None else _link(row)
 
 
@@ -84,12 +91,21 @@ def put(
         "body_hash": body_hash,
         "updated_at": now,
     }
-    stmt = db.insert_for(engine, links).values(
-        account=account, stripe_id=stripe_id, role=role, created_at=now, **changes
-    )
-    stmt = stmt.on_conflict_do_update(index_elements=["account", "stripe_id", "role"], set_=changes)
+    stmt = db.prebuilt(engine, "links.put", lambda: _upsert(engine))
     with db.connection(engine) as conn:
-        conn.execute(stmt)
+        conn.execute(
+            stmt, {"account": account, "stripe_id": stripe_id, "role": role, "created_at": now,
+                   **changes}
+        )  # fmt: skip
+
+
+def _upsert(bind: sa.Engine | sa.Connection) -> Any:
+    insert = db.insert_for(bind, links)
+    kept = ("record_type", "internal_id", "external_id", "body_hash", "updated_at")
+    return insert.on_conflict_do_update(
+        index_elements=["account", "stripe_id", "role"],
+        set_={name: insert.excluded[name] for name in kept},
+    )
 
 
 def by_internal_id(
