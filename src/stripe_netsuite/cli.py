@@ -40,6 +40,20 @@ def _config(settings: Settings) -> Config:
     return load_config(settings.config)
 
 
+def _prepared(config: Path | None) -> tuple[Settings, Config, Any]:
+    """Settings, the validated config and a migrated database engine, or exit 2."""
+    from stripe_netsuite.store import db
+
+    settings = _settings(config)
+    try:
+        cfg = _config(settings)
+    except ConfigError as exc:
+        raise _fail(exc) from exc
+    engine = db.make_engine(settings.database_url)
+    db.migrate(engine)
+    return settings, cfg, engine
+
+
 def _fail(exc: Exception) -> typer.Exit:
     typer.echo(f"error: {exc}", err=True)
     return typer.Exit(code=2)
@@ -61,16 +75,9 @@ def serve(config: ConfigOption = None) -> None:
     import uvicorn
 
     from stripe_netsuite.engine.runtime import Runtime
-    from stripe_netsuite.store import db
     from stripe_netsuite.web.app import create_app, worker_lifespan
 
-    settings = _settings(config)
-    try:
-        cfg = _config(settings)
-    except ConfigError as exc:
-        raise _fail(exc) from exc
-    engine = db.make_engine(settings.database_url)
-    db.migrate(engine)
+    settings, cfg, engine = _prepared(config)
     web = create_app(
         config=cfg,
         engine=engine,
@@ -83,15 +90,8 @@ def serve(config: ConfigOption = None) -> None:
 def worker(config: ConfigOption = None) -> None:
     """Run a worker and the scheduler (no web server); several may share one PostgreSQL."""
     from stripe_netsuite.engine.runtime import Runtime, running
-    from stripe_netsuite.store import db
 
-    settings = _settings(config)
-    try:
-        cfg = _config(settings)
-    except ConfigError as exc:
-        raise _fail(exc) from exc
-    engine = db.make_engine(settings.database_url)
-    db.migrate(engine)
+    settings, cfg, engine = _prepared(config)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -165,16 +165,12 @@ def _account_name(cfg: Config, name: str | None) -> str:
 def _in_account(config: Path | None, account: str | None, work: Any) -> Any:
     """Run ``work(flow context)`` with one account's clients open."""
     from stripe_netsuite.engine.runtime import Runtime
-    from stripe_netsuite.store import db
 
-    settings = _settings(config)
+    settings, cfg, engine = _prepared(config)
     try:
-        cfg = _config(settings)
         name = _account_name(cfg, account)
     except ConfigError as exc:
         raise _fail(exc) from exc
-    engine = db.make_engine(settings.database_url)
-    db.migrate(engine)
 
     async def main() -> Any:
         async with Runtime(settings=settings, config=cfg, engine=engine) as runtime:
