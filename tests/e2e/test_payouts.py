@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -196,3 +199,31 @@ async def other_integration_payment(stack: demo.Stack, charge_id: str, customer:
             {"externalId": charge_id, "customer": {"id": customer},
              "payment": money.to_decimal(stripe_charge.amount, "usd"), "undepFunds": True},
         )  # fmt: skip
+
+
+def test_reconcile_and_preview_commands(make_stack: StackFactory) -> None:
+    stack = month_stack(make_stack)
+    client = stack.stripe_client()
+    customer = client.v1.customers.create(params={"name": "Command Co"}).id
+    charge_id = charge(client, customer, 4200)
+    demo.pay_out_everything(stack)
+    demo.wait_until_synced(stack)
+    env = {**os.environ, "SNS_CONFIG": str(stack.settings.config),
+           "SNS_DATABASE_URL": stack.database_url}  # fmt: skip
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "stripe_netsuite", *args],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    (payout,) = client.v1.payouts.list().data
+    done = cli("reconcile")
+    assert done.returncode == 0, done.stderr
+    assert payout.id in done.stdout and "1 payouts, 0 with a difference" in done.stdout
+    shown = cli("preview", charge_id)
+    assert shown.returncode == 0, shown.stderr
+    assert f"customerPayment acct_sandbox:{charge_id}" in shown.stdout
+    assert "42.00" in shown.stdout
+    bad = cli("reconcile", "--since", "yesterday")
+    assert bad.returncode == 2 and "not a date" in bad.stderr
