@@ -119,14 +119,10 @@ def run(events: int, latency_ms: int, seed: int) -> dict[str, Any]:
             "SNS_LOG_LEVEL": "WARNING",
         }
         log = open(workdir / "engine.log", "wb")
-        command = [sys.executable, "-m", "stripe_netsuite", "serve"]
-        if os.environ.get("SNS_BENCH_PROFILE"):
-            # cProfile of the engine, written when it exits.
-            command[1:1] = ["-m", "cProfile", "-o", os.environ["SNS_BENCH_PROFILE"]]
-        engine_proc = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+        engine_proc = subprocess.Popen(
+            [sys.executable, "-m", "stripe_netsuite", "serve"], env=env, stdout=log, stderr=log
+        )
         _wait_listening(stack.engine_port)
-        if os.environ.get("SNS_BENCH_PYSPY"):
-            subprocess.Popen(["py-spy", "record", "--gil", "-f", "raw", "-o", os.environ["SNS_BENCH_PYSPY"], "-p", str(engine_proc.pid)])
         cpu_before = _proc_cpu_seconds(engine_proc.pid)
         httpx.post(stack.netsuite.base_url + "/__sandbox/stats/reset", timeout=30)
         print(f"[{latency_ms} ms] delivering {total_events} events ...", flush=True)
