@@ -146,7 +146,12 @@ class Worker:
             heartbeat.cancel()
 
     def _events_handled(self, job: queue.Job) -> None:
-        inbox.mark_object_handled(self.engine, account=job.account, object_id=job.object_id)
+        inbox.mark_object_handled(
+            self.engine,
+            account=job.account,
+            object_id=job.object_id,
+            received_before=job.claimed_at,
+        )
 
     async def _retry_or_park(
         self, job: queue.Job, exc: BaseException, attempts: int, retry_after: float | None

@@ -6,6 +6,7 @@ The webhook route and the events poller both call :func:`record_event`; the uniq
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -76,8 +77,18 @@ def mark_handled(conn: sa.Connection | sa.Engine, *, account: str, event_id: str
         return c.execute(stmt).rowcount == 1
 
 
-def mark_object_handled(conn: sa.Connection | sa.Engine, *, account: str, object_id: str) -> int:
-    """Stamp every pending event about one object handled (its job synced its latest state)."""
+def mark_object_handled(
+    conn: sa.Connection | sa.Engine,
+    *,
+    account: str,
+    object_id: str,
+    received_before: datetime | None = None,
+) -> int:
+    """Stamp pending events about one object handled (its job synced its latest state).
+
+    With *received_before* (the job's claim time), events that arrived while the job ran
+    stay pending: the follow-up job they queued has not run yet.
+    """
     stmt = db.prebuilt(
         conn,
         "inbox.mark_object_handled",
@@ -87,11 +98,18 @@ def mark_object_handled(conn: sa.Connection | sa.Engine, *, account: str, object
                 inbox.c.account == sa.bindparam("b_account"),
                 inbox.c.object_id == sa.bindparam("b_object_id"),
                 inbox.c.status == EventStatus.PENDING,
+                inbox.c.received_at <= sa.bindparam("b_before"),
             )
             .values(status=EventStatus.HANDLED, handled_at=sa.bindparam("b_now"))
         ),
     )
-    values = {"b_account": account, "b_object_id": object_id, "b_now": db.utcnow()}
+    now = db.utcnow()
+    values = {
+        "b_account": account,
+        "b_object_id": object_id,
+        "b_now": now,
+        "b_before": now if received_before is None else received_before,
+    }
     with db.connection(conn) as c:
         return int(c.execute(stmt, values).rowcount)
 

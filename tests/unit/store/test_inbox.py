@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 import sqlalchemy as sa
 
-from stripe_netsuite.store import inbox, queue, tables
+from stripe_netsuite.store import db, inbox, queue, tables
 
 
 def _record(conn: sa.Connection, event_id: str, **overrides: object) -> bool:
@@ -69,6 +71,20 @@ def test_mark_object_handled_covers_every_event_of_the_object(engine: sa.Engine)
         _record(conn, "evt_3", object_id="in_2")
     assert inbox.mark_object_handled(engine, account="acct_1", object_id="in_1") == 2
     assert inbox.counts(engine) == {"pending": 1, "handled": 2, "ignored": 0}
+
+
+def test_events_that_arrive_while_the_job_runs_stay_pending(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        _record(conn, "evt_1")
+    claimed_at = db.utcnow()
+    time.sleep(0.01)
+    with engine.begin() as conn:
+        _record(conn, "evt_2", event_type="invoice.updated")
+    handled = inbox.mark_object_handled(
+        engine, account="acct_1", object_id="in_1", received_before=claimed_at
+    )
+    assert handled == 1
+    assert inbox.counts(engine) == {"pending": 1, "handled": 1, "ignored": 0}
 
 
 def test_empty_ids_are_refused(engine: sa.Engine) -> None:
