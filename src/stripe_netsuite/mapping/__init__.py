@@ -24,12 +24,15 @@ from stripe_netsuite.mapping.item import map_coupon, map_price, map_product
 from stripe_netsuite.mapping.metadata import gate, linked_id, linked_item, mapped_fields
 from stripe_netsuite.mapping.order import map_order
 from stripe_netsuite.mapping.payment import map_charge_invoice, map_payment
+from stripe_netsuite.mapping.payout import DepositContext, DepositResult, map_deposit
 from stripe_netsuite.mapping.preview import render
 from stripe_netsuite.mapping.records import NetSuiteRecord, external_id_for
 from stripe_netsuite.mapping.refund import map_customer_refund, map_refund_credit_memo
 
 __all__ = [
     "Dependency",
+    "DepositContext",
+    "DepositResult",
     "MappingContext",
     "NetSuiteRecord",
     "customer_update_body",
@@ -44,6 +47,7 @@ __all__ = [
     "map_credit_note",
     "map_customer",
     "map_customer_refund",
+    "map_deposit",
     "map_dispute_credit_memo",
     "map_dispute_fee",
     "map_dispute_refund",
