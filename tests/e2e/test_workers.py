@@ -85,7 +85,7 @@ def customers(stack: demo.Stack) -> list[dict[str, object]]:
 def test_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(
     make_stack: StackFactory, spawn: Callable[[demo.Stack], subprocess.Popen[bytes]]
 ) -> None:
-    stack = make_stack(run_worker=False, netsuite_options={"latency_ms": 1500})
+    stack = make_stack(run_worker=False, netsuite_options={"latency_ms": 3000})
     ids = create(stack, 3)
     flush(stack)
     victim = spawn(stack)

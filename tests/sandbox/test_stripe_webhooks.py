@@ -159,7 +159,11 @@ def test_drop_rate_drops_but_events_stay_listed(faulty: Served, receiver: Receiv
     assert faulty.events("customer.created")
 
 
-@pytest.mark.parametrize("faulty", [{"shuffle": True, "seed": 3}], indirect=True)
+# Deliveries held until the flush, so the whole batch is one (and it is shuffled whole,
+# however busy the machine is).
+@pytest.mark.parametrize(
+    "faulty", [{"shuffle": True, "seed": 3, "deliver_webhooks": False}], indirect=True
+)
 def test_shuffle_reorders_a_batch(faulty: Served, receiver: Receiver) -> None:
     receiver.received.clear()
     made = [faulty.client.v1.products.create(params={"name": f"s{i}"}).id for i in range(12)]
