@@ -147,9 +147,7 @@ def map_dispute_reversal(dispute: Mapping[str, Any], ctx: MappingContext) -> lis
         entity_field=None,
         memo="dispute won: funds reinstated",
     )
-    rate = tx.exchange_rate(reinstated, currency)
-    if rate is not None and ctx.account.options.multi_currency:
-        body["exchangeRate"] = rate
+    tx.put_exchange_rate(body, ctx, reinstated, currency)
     body["undepFunds"] = True
     customer = ctx.require_customer(sid)
     if ctx.account.options.dispute_reversal_record == "cashSale":
@@ -184,9 +182,7 @@ def _cash_refund(
     body = tx.header(
         ctx, sid=sid, currency=currency, when=when, memo=f"dispute: {_text(dispute.get('reason'))}"
     )
-    rate = tx.exchange_rate(_bt(dispute, "dispute"), currency)
-    if rate is not None and ctx.account.options.multi_currency:
-        body["exchangeRate"] = rate
+    tx.put_exchange_rate(body, ctx, _bt(dispute, "dispute"), currency)
     if ctx.account.gl.stripe_clearing:
         body["account"] = {"id": ctx.account.gl.stripe_clearing}
     item = refunds.refund_item(ctx, dispute, sid)

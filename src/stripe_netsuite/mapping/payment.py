@@ -83,9 +83,7 @@ def map_payment(
         memo=note or None,
     )
     body["payment"] = value
-    rate = tx.exchange_rate(charge.get("balance_transaction"), currency)
-    if rate is not None and ctx.account.options.multi_currency:
-        body["exchangeRate"] = rate
+    rate = tx.put_exchange_rate(body, ctx, charge.get("balance_transaction"), currency)
     if rate is not None and ctx.account.gl.stripe_clearing:
         # Settled in another currency: no deposit of the payout's currency can select
         # it, so it lands in Stripe clearing, which the payout's deposit clears.

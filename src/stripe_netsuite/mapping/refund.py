@@ -98,9 +98,7 @@ def credit_memo(
 ) -> NetSuiteRecord:
     """A credit memo of one line for *value*, left open for a customer refund to consume."""
     body = tx.header(ctx, sid=sid, currency=currency, when=when, role_prefix=prefix, memo=text)
-    rate = tx.exchange_rate(balance_transaction, currency)
-    if rate is not None and ctx.account.options.multi_currency:
-        body["exchangeRate"] = rate
+    tx.put_exchange_rate(body, ctx, balance_transaction, currency)
     if ctx.account.gl.receivables:
         body["account"] = {"id": ctx.account.gl.receivables}
     line = tx.item_line(refund_item(ctx, source, sid), value, description=text)
@@ -137,9 +135,7 @@ def customer_refund(
         entity_field="customer",
         memo=memo,
     )
-    rate = tx.exchange_rate(balance_transaction, currency)
-    if rate is not None and ctx.account.options.multi_currency:
-        body["exchangeRate"] = rate
+    tx.put_exchange_rate(body, ctx, balance_transaction, currency)
     paid_from = account or ctx.account.gl.stripe_clearing
     if paid_from:
         body["account"] = {"id": paid_from}

@@ -91,6 +91,20 @@ def exchange_rate(balance_transaction: Any, currency: str) -> Decimal | None:
     return Decimal(str(bt["exchange_rate"]))
 
 
+def put_exchange_rate(
+    body: dict[str, Any], ctx: MappingContext, balance_transaction: Any, currency: str
+) -> Decimal | None:
+    """Stripe's rate as the transaction's ``exchangeRate`` (multi-currency accounts only).
+
+    Returns the rate whether or not it was written, None when the money did not change
+    currency.
+    """
+    rate = exchange_rate(balance_transaction, currency)
+    if rate is not None and ctx.account.options.multi_currency:
+        body["exchangeRate"] = rate
+    return rate
+
+
 def apply_line(doc_id: str, value: Decimal) -> dict[str, Any]:
     """An ``apply`` sublist line applying *value* to the NetSuite transaction *doc_id*."""
     return {"doc": {"id": doc_id}, "apply": True, "amount": value}
