@@ -99,8 +99,8 @@ class ServerClock:
 
 
 def start_sandbox(args: argparse.Namespace, public_key_pem: bytes) -> Any:
-    from stripe_netsuite.sandbox.netsuite.app import SandboxConfig, create_app
-    from stripe_netsuite.sandbox.serving import serve_in_thread
+    from stripe_netsuite_sandbox.netsuite.app import SandboxConfig, create_app
+    from stripe_netsuite_sandbox.serving import serve_in_thread
 
     config = SandboxConfig(
         account_id=ACCOUNT,

@@ -32,8 +32,8 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
-from stripe_netsuite.sandbox import books, demo
 from stripe_netsuite.store import queue, tables
+from stripe_netsuite_sandbox import books, demo
 
 LIMIT = 5
 
@@ -133,7 +133,7 @@ def run(events: int, latency_ms: int, seed: int) -> dict[str, Any]:
         rss = _peak_rss_mb(engine_proc.pid)
         stats = books.netsuite_stats(stack.netsuite.base_url)
         latencies = _latencies(stack)
-        parked = len(queue.list_jobs(stack.engine, state="parked", limit=100_000))
+        parked = len(queue.list_jobs(stack.database, state="parked", limit=100_000))
         calls = int(stats["requests"])
         writes = int(stats["writes"])
         busy = calls * latency_ms / 1000 / LIMIT
@@ -177,7 +177,7 @@ def _wait_listening(port: int) -> None:
 
 def _latencies(stack: demo.Stack) -> list[float]:
     """Seconds from an object's first webhook to its NetSuite record's last write."""
-    with stack.engine.connect() as conn:
+    with stack.database.connect() as conn:
         received = dict(
             conn.execute(
                 sa.select(

@@ -17,10 +17,10 @@ PG_URL = os.environ.get(
 
 def _postgres_reachable(url: str) -> str | None:
     try:
-        engine = sa.create_engine(url)
-        with engine.connect() as conn:
+        database = sa.create_engine(url)
+        with database.connect() as conn:
             conn.execute(sa.text("select 1"))
-        engine.dispose()
+        database.dispose()
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}".splitlines()[0]
     return None
@@ -42,14 +42,14 @@ def postgres_url() -> Iterator[str]:
     """A fresh schema on the test PostgreSQL database, dropped afterwards."""
     base = require_postgres()
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(base)
-    with engine.begin() as conn:
+    database = sa.create_engine(base)
+    with database.begin() as conn:
         conn.execute(sa.text(f'create schema "{schema}"'))
     sep = "&" if "?" in base else "?"
     yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
+    with database.begin() as conn:
         conn.execute(sa.text(f'drop schema "{schema}" cascade'))
-    engine.dispose()
+    database.dispose()
 
 
 @pytest.fixture

@@ -16,10 +16,6 @@ from stripe_netsuite.exceptions import ConfigError
 from stripe_netsuite.settings import Config, Settings, load_config
 
 app = typer.Typer(help="Sync Stripe and NetSuite.", no_args_is_help=True, add_completion=False)
-sandbox_app = typer.Typer(help="Run an emulator of Stripe or NetSuite on loopback.")
-app.add_typer(sandbox_app, name="sandbox")
-
-_PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="TOML config file (default: SNS_CONFIG)")
@@ -49,9 +45,9 @@ def _prepared(config: Path | None) -> tuple[Settings, Config, Any]:
         cfg = _config(settings)
     except ConfigError as exc:
         raise _fail(exc) from exc
-    engine = db.make_engine(settings.database_url)
-    db.migrate(engine)
-    return settings, cfg, engine
+    database = db.make_database(settings.database_url)
+    db.migrate(database)
+    return settings, cfg, database
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -65,7 +61,7 @@ def migrate(config: ConfigOption = None) -> None:
     from stripe_netsuite.store import db
 
     settings = _settings(config)
-    db.migrate(db.make_engine(settings.database_url))
+    db.migrate(db.make_database(settings.database_url))
     typer.echo(f"database is up to date: {_redact(settings.database_url)}")
 
 
@@ -77,11 +73,11 @@ def serve(config: ConfigOption = None) -> None:
     from stripe_netsuite.engine.runtime import Runtime
     from stripe_netsuite.web.app import create_app, worker_lifespan
 
-    settings, cfg, engine = _prepared(config)
+    settings, cfg, database = _prepared(config)
     web = create_app(
         config=cfg,
-        engine=engine,
-        lifespan=worker_lifespan(lambda: Runtime(settings=settings, config=cfg, engine=engine)),
+        database=database,
+        lifespan=worker_lifespan(lambda: Runtime(settings=settings, config=cfg, database=database)),
     )
     uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
 
@@ -91,14 +87,14 @@ def worker(config: ConfigOption = None) -> None:
     """Run a worker and the scheduler (no web server); several may share one PostgreSQL."""
     from stripe_netsuite.engine.runtime import Runtime, running
 
-    settings, cfg, engine = _prepared(config)
+    settings, cfg, database = _prepared(config)
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with running(Runtime(settings=settings, config=cfg, engine=engine)):
+        async with running(Runtime(settings=settings, config=cfg, database=database)):
             await stop.wait()
 
     asyncio.run(main())
@@ -110,9 +106,9 @@ def status(config: ConfigOption = None) -> None:
     from stripe_netsuite.store import db, inbox, queue
 
     settings = _settings(config)
-    engine = db.make_engine(settings.database_url)
-    db.migrate(engine)
-    counts = queue.counts(engine)
+    database = db.make_database(settings.database_url)
+    db.migrate(database)
+    counts = queue.counts(database)
     states = ["pending", "running", "done", "skipped", "parked"]
     kinds = sorted({kind for kind, _ in counts})
     typer.echo(f"{'flow':<14}" + "".join(f"{s:>10}" for s in states))
@@ -120,8 +116,10 @@ def status(config: ConfigOption = None) -> None:
         typer.echo(f"{kind:<14}" + "".join(f"{counts.get((kind, s), 0):>10}" for s in states))
     if not kinds:
         typer.echo("(no jobs)")
-    typer.echo("events: " + ", ".join(f"{k}={v}" for k, v in sorted(inbox.counts(engine).items())))
-    for job in queue.list_jobs(engine, state="parked", limit=20):
+    typer.echo(
+        "events: " + ", ".join(f"{k}={v}" for k, v in sorted(inbox.counts(database).items()))
+    )
+    for job in queue.list_jobs(database, state="parked", limit=20):
         typer.echo(f"parked #{job.id} {job.kind} {job.object_id}: {job.last_error}")
 
 
@@ -137,8 +135,8 @@ def retry(
     if (job_id is None) == (not all_parked):
         raise _fail(ValueError("give a job id or --all"))
     settings = _settings(config)
-    engine = db.make_engine(settings.database_url)
-    count = queue.requeue(engine, job_id=job_id)
+    database = db.make_database(settings.database_url)
+    count = queue.requeue(database, job_id=job_id)
     typer.echo(f"re-queued {count} job{'s' if count != 1 else ''}")
     if job_id is not None and count == 0:
         raise typer.Exit(code=1)
@@ -166,14 +164,14 @@ def _in_account(config: Path | None, account: str | None, work: Any) -> Any:
     """Run ``work(flow context)`` with one account's clients open."""
     from stripe_netsuite.engine.runtime import Runtime
 
-    settings, cfg, engine = _prepared(config)
+    settings, cfg, database = _prepared(config)
     try:
         name = _account_name(cfg, account)
     except ConfigError as exc:
         raise _fail(exc) from exc
 
     async def main() -> Any:
-        async with Runtime(settings=settings, config=cfg, engine=engine) as runtime:
+        async with Runtime(settings=settings, config=cfg, database=database) as runtime:
             return await work(runtime.contexts[name])
 
     return asyncio.run(main())
@@ -242,50 +240,6 @@ def reconcile(
     typer.echo(reconciliation.render(reports), nl=False)
     if reconciliation.any_difference(reports):
         raise typer.Exit(code=1)
-
-
-@app.command(context_settings={"allow_extra_args": False})
-def demo(
-    once: Annotated[bool, typer.Option(help="Exit when everything is synced")] = False,
-    scenario: Annotated[
-        list[Path] | None, typer.Option(help="Stripe CLI trigger files to replay instead")
-    ] = None,
-    export: Annotated[
-        Path | None, typer.Option(help="Write stripe.json and netsuite.json here")
-    ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the generated business")] = 7,
-    database_url: Annotated[
-        str | None, typer.Option(help="Engine database (default: a SQLite file in a temp dir)")
-    ] = None,
-) -> None:
-    """Start both sandboxes and the engine, create a business in Stripe, sync it, report."""
-    from stripe_netsuite.sandbox import demo as demo_module
-
-    logging.basicConfig(level=logging.WARNING)
-    code = demo_module.run(
-        once=once,
-        scenarios=list(scenario or []),
-        export=export,
-        seed=seed,
-        database_url=database_url,
-    )
-    raise typer.Exit(code=code)
-
-
-@sandbox_app.command("netsuite", context_settings=_PASS_THROUGH, add_help_option=False)
-def sandbox_netsuite(ctx: typer.Context) -> None:
-    """Run the NetSuite sandbox (--help for its flags)."""
-    from stripe_netsuite.sandbox.netsuite import command
-
-    command.main(list(ctx.args))
-
-
-@sandbox_app.command("stripe", context_settings=_PASS_THROUGH, add_help_option=False)
-def sandbox_stripe(ctx: typer.Context) -> None:
-    """Run the Stripe sandbox (--help for its flags)."""
-    from stripe_netsuite.sandbox.stripe import command
-
-    command.main(list(ctx.args))
 
 
 def _redact(url: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from stripe_netsuite.sandbox import demo
+from stripe_netsuite_sandbox import demo
 
 StackFactory = Callable[..., demo.Stack]
 

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import stripe
 
-from stripe_netsuite.sandbox import books, demo
 from stripe_netsuite.store import inbox, links, queue
+from stripe_netsuite_sandbox import books, demo
 
 StackFactory = Callable[..., demo.Stack]
 
@@ -52,12 +52,12 @@ def test_customers_sync_through_webhooks_and_link_both_ways(make_stack: StackFac
         fresh = client.v1.customers.retrieve(stripe_id)
         # Written back: the NetSuite internal id lands in the Stripe customer's metadata.
         assert fresh.metadata["netsuite_customer_id"] == str(record["id"])
-        link = links.get(stack.engine, account="main", stripe_id=stripe_id, role="customer")
+        link = links.get(stack.database, account="main", stripe_id=stripe_id, role="customer")
         assert link is not None and link.internal_id == str(record["id"])
     assert_no_duplicate_external_ids(stack)
     # The write-backs come back as customer.updated events: recorded, but queue nothing.
-    assert inbox.counts(stack.engine)["ignored"] == len(ids)
-    assert len(queue.list_jobs(stack.engine, kind="customer")) == len(ids)
+    assert inbox.counts(stack.database)["ignored"] == len(ids)
+    assert len(queue.list_jobs(stack.database, kind="customer")) == len(ids)
 
 
 def test_unchanged_customer_costs_no_netsuite_write(make_stack: StackFactory) -> None:
@@ -101,9 +101,9 @@ def test_metadata_rules_and_links(make_stack: StackFactory) -> None:
     )
     demo.wait_until_synced(stack)
     assert len(engine_customers(stack)) == 1
-    link = links.get(stack.engine, account="main", stripe_id=linked.id, role="customer")
+    link = links.get(stack.database, account="main", stripe_id=linked.id, role="customer")
     assert link is not None and link.internal_id == str(record["id"])
-    jobs = {job.object_id: job for job in queue.list_jobs(stack.engine, limit=100)}
+    jobs = {job.object_id: job for job in queue.list_jobs(stack.database, limit=100)}
     assert jobs[blocked.id].state == "skipped"
     assert jobs[blocked.id].skip_rule == "netsuite_block_integration"
     assert jobs[person.id].state == "done"

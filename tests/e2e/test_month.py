@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from stripe_netsuite import money
 from stripe_netsuite.mapping import reconciliation
-from stripe_netsuite.sandbox import books, business, demo
 from stripe_netsuite.store import links, queue
+from stripe_netsuite_sandbox import books, business, demo
 
 
 class Month:
@@ -76,7 +76,7 @@ def test_every_stripe_object_is_accounted_for_and_none_parked(month: Month) -> N
     accounting = demo.account_for(month.stack)
     assert accounting.unaccounted == []
     assert accounting.parked == []
-    assert queue.counts(month.stack.engine).get(("invoice", "done"), 0) > 0
+    assert queue.counts(month.stack.database).get(("invoice", "done"), 0) > 0
 
 
 def test_no_duplicate_external_ids(month: Month) -> None:
@@ -152,23 +152,23 @@ def test_resync_of_everything_changes_nothing_and_sends_no_write(month: Month) -
     kinds = {"cus": "customer", "in": "invoice", "ch": "charge", "re": "refund",
              "cn": "credit_note", "dp": "dispute", "po": "payout"}  # fmt: skip
     queued = 0
-    with stack.engine.begin() as conn:
-        for link in links.all_links(stack.engine):
+    with stack.database.begin() as conn:
+        for link in links.all_links(stack.database):
             kind = kinds.get(link.stripe_id.split("_", 1)[0])
             if kind:
                 queued += queue.enqueue(conn, account="main", kind=kind, object_id=link.stripe_id)
     assert queued > 100
     demo.wait_until_synced(stack)
     assert books.netsuite_stats(stack.netsuite.base_url)["writes"] == before
-    assert queue.list_jobs(stack.engine, state="parked") == []
+    assert queue.list_jobs(stack.database, state="parked") == []
 
 
 def test_database_holds_no_names_emails_or_amounts(month: Month) -> None:
     url = month.stack.database_url
     assert url.startswith("sqlite:///")
     raw = Path(url.removeprefix("sqlite:///")).read_bytes()
-    engine = month.stack.engine
-    with engine.connect() as conn:
+    database = month.stack.database
+    with database.connect() as conn:
         dumped = " ".join(
             str(value)
             for table in ("inbox", "jobs", "attempts", "links", "cursors")

@@ -16,9 +16,9 @@ import stripe
 from stripe_netsuite import money
 from stripe_netsuite.netsuite.client import NetSuiteClient
 from stripe_netsuite.netsuite.governor import LocalGovernor
-from stripe_netsuite.sandbox import books, demo
 from stripe_netsuite.settings import load_config
 from stripe_netsuite.store import queue
+from stripe_netsuite_sandbox import books, demo
 
 StackFactory = Callable[..., demo.Stack]
 
@@ -83,7 +83,7 @@ def test_failed_payout_reverses_its_deposit_and_the_returned_funds_tie_out(
     payouts = client.v1.payouts.list().data
     assert len(payouts) >= 2
     assert_every_payout_ties_out(stack)
-    assert queue.list_jobs(stack.engine, state="parked") == []
+    assert queue.list_jobs(stack.database, state="parked") == []
 
 
 def test_manual_payout_is_reconciled_from_its_window(make_stack: StackFactory) -> None:
@@ -153,9 +153,11 @@ def test_deposit_posts_with_suspense_and_is_corrected_once_the_payment_syncs(
     # Fixed: the customer may sync now, and the held charge is retried.
     client.v1.customers.update(held, params={"metadata": {"netsuite_block_integration": ""}})
     demo.wait_until_synced(stack)
-    (job,) = [j for j in queue.list_jobs(stack.engine, kind="charge") if j.object_id == held_charge]
+    (job,) = [
+        j for j in queue.list_jobs(stack.database, kind="charge") if j.object_id == held_charge
+    ]
     assert job.state == "skipped"
-    assert queue.requeue(stack.engine, job_id=job.id) == 1
+    assert queue.requeue(stack.database, job_id=job.id) == 1
     demo.wait_until_synced(stack)
     (report,) = demo.reconciliation(stack)
     assert report.ties_out

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from stripe_netsuite import money
-from stripe_netsuite.sandbox import books, business, demo
 from stripe_netsuite.store import tables
+from stripe_netsuite_sandbox import books, business, demo
 
 StackFactory = Callable[..., demo.Stack]
 
@@ -32,7 +32,7 @@ def test_postgres_tables_hold_no_names_emails_or_amounts(
     demo.pay_out_everything(stack)
     demo.wait_until_synced(stack)
     objects = books.stripe_objects(stack.stripe.base_url, stack.api_key)
-    with stack.engine.connect() as conn:
+    with stack.database.connect() as conn:
         text = " ".join(
             str(value)
             for table in tables.metadata.sorted_tables

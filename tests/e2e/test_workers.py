@@ -14,8 +14,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from stripe_netsuite.sandbox import books, demo
 from stripe_netsuite.store import queue, tables
+from stripe_netsuite_sandbox import books, demo
 
 StackFactory = Callable[..., demo.Stack]
 
@@ -67,7 +67,7 @@ def wait_idle(stack: demo.Stack, timeout: float = 90.0) -> None:
         assert time.monotonic() < deadline, f"queue not idle: {queue.counts(stack.engine)}"
         flush(stack)
         time.sleep(0.5)
-        calm = calm + 1 if queue.is_idle(stack.engine) else 0
+        calm = calm + 1 if queue.is_idle(stack.database) else 0
 
 
 def create(stack: demo.Stack, n: int) -> list[str]:
@@ -90,20 +90,20 @@ def test_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(
     flush(stack)
     victim = spawn(stack)
     deadline = time.monotonic() + 60
-    while not queue.list_jobs(stack.engine, state="running"):
+    while not queue.list_jobs(stack.database, state="running"):
         assert time.monotonic() < deadline, "the worker never claimed a job"
         time.sleep(0.05)
     time.sleep(0.7)  # mid-request: NetSuite is still answering
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=10)
-    assert queue.list_jobs(stack.engine, state="running"), "the killed job should still be leased"
+    assert queue.list_jobs(stack.database, state="running"), "the killed job should still be leased"
 
     spawn(stack)
     wait_idle(stack)
     records = books.netsuite_records(stack.netsuite.base_url)
     assert {c["externalId"] for c in customers(stack)} == {f"acct_sandbox:{i}" for i in ids}
     assert books.duplicate_external_ids(records) == {}
-    jobs = queue.list_jobs(stack.engine, limit=1000)
+    jobs = queue.list_jobs(stack.database, limit=1000)
     assert {job.state for job in jobs} == {"done"}
     assert max(job.attempts for job in jobs) >= 2  # the killed job ran again
 
@@ -124,7 +124,7 @@ def test_two_workers_on_postgres_never_run_one_job_at_once(
     wait_idle(stack)
     assert len(customers(stack)) == len(ids)
     assert books.duplicate_external_ids(books.netsuite_records(stack.netsuite.base_url)) == {}
-    with stack.engine.connect() as conn:
+    with stack.database.connect() as conn:
         rows = conn.execute(
             sa.select(
                 tables.jobs.c.object_id,
@@ -144,5 +144,5 @@ def test_two_workers_on_postgres_never_run_one_job_at_once(
         assert previous is None or previous <= started, f"{object_id} ran twice at once"
         last_end[object_id] = finished
     assert set(per_job.values()) == {1}
-    leased_by = {job.leased_by for job in queue.list_jobs(stack.engine, limit=1000)}
+    leased_by = {job.leased_by for job in queue.list_jobs(stack.database, limit=1000)}
     assert len(leased_by - {None}) == 2, "both workers should have taken jobs"

@@ -19,12 +19,12 @@ import pytest
 import stripe
 
 from stripe_netsuite.engine.runtime import Runtime
-from stripe_netsuite.sandbox import books
-from stripe_netsuite.sandbox.netsuite import chart
-from stripe_netsuite.sandbox.netsuite.app import SandboxConfig, create_app
-from stripe_netsuite.sandbox.serving import free_port, serve_in_thread
 from stripe_netsuite.settings import Settings, parse_config
 from stripe_netsuite.store import db, queue
+from stripe_netsuite_sandbox import books
+from stripe_netsuite_sandbox.netsuite import chart
+from stripe_netsuite_sandbox.netsuite.app import SandboxConfig, create_app
+from stripe_netsuite_sandbox.serving import free_port, serve_in_thread
 
 
 @pytest.fixture
@@ -79,19 +79,19 @@ def test_customer_sync_against_localstripe(localstripe: str, tmp_path: Path) -> 
             params={"name": "Localstripe Ltd", "email": "ap@localstripe.example"}
         )
         url = f"sqlite:///{tmp_path / 'sns.db'}"
-        engine = db.make_engine(url)
-        db.migrate(engine)
+        database = db.make_database(url)
+        db.migrate(database)
         # What a webhook for customer.created would have queued.
-        with engine.begin() as conn:
+        with database.begin() as conn:
             queue.enqueue(conn, account="main", kind="customer", object_id=customer.id)
         settings = Settings(database_url=url, events_poll_seconds=0)
 
         async def run() -> None:
-            async with Runtime(settings=settings, config=config, engine=engine) as runtime:
+            async with Runtime(settings=settings, config=config, database=database) as runtime:
                 await runtime.worker(poll_seconds=0.05).run_until_idle(timeout=60)
 
         asyncio.run(run())
-        assert queue.counts(engine) == {("customer", "done"): 1}
+        assert queue.counts(database) == {("customer", "done"): 1}
         records = books.synced(books.netsuite_records(netsuite.base_url), "customer")
         assert [(r["externalId"], r["companyName"], r["email"]) for r in records] == [
             (f"acct_local:{customer.id}", "Localstripe Ltd", "ap@localstripe.example")

@@ -82,7 +82,7 @@ async def _enter_and_leave(governor: PostgresGovernor) -> None:
 
 async def test_an_unreachable_database_is_a_retriable_error(postgres_url: str) -> None:
     from stripe_netsuite import exceptions
-    from stripe_netsuite.sandbox.serving import free_port
+    from stripe_netsuite_sandbox.serving import free_port
 
     governor = PostgresGovernor(
         database_url=f"postgresql://postgres@127.0.0.1:{free_port()}/test",

@@ -26,8 +26,8 @@ from stripe_netsuite.netsuite import (
     TokenAuth,
 )
 from stripe_netsuite.netsuite.auth import TOKEN_PATH
-from stripe_netsuite.sandbox.netsuite.app import SandboxConfig, create_app
-from stripe_netsuite.sandbox.serving import RunningServer, serve_in_thread
+from stripe_netsuite_sandbox.netsuite.app import SandboxConfig, create_app
+from stripe_netsuite_sandbox.serving import RunningServer, serve_in_thread
 
 ACCOUNT = "7654321_SB1"
 TBA_CREDS = {

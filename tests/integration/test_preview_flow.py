@@ -16,10 +16,10 @@ from stripe_netsuite.mapping.preview import render
 from stripe_netsuite.netsuite.auth import TokenAuth
 from stripe_netsuite.netsuite.client import NetSuiteClient
 from stripe_netsuite.netsuite.governor import LocalGovernor
-from stripe_netsuite.sandbox.netsuite import chart
-from stripe_netsuite.sandbox.netsuite.app import SandboxConfig, create_app
 from stripe_netsuite.settings import parse_config
 from stripe_netsuite.store import db
+from stripe_netsuite_sandbox.netsuite import chart
+from stripe_netsuite_sandbox.netsuite.app import SandboxConfig, create_app
 
 SESSION = {
     "id": "cs_test_1",
@@ -62,15 +62,15 @@ async def ctx(tmp_path: Path) -> AsyncIterator[FlowContext]:
             "items": {"service_sale_item": chart.SERVICE_ITEM},
         }}}
     )  # fmt: skip
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'sns.db'}")
-    db.migrate(engine)
+    database = db.make_database(f"sqlite:///{tmp_path / 'sns.db'}")
+    db.migrate(database)
     async with client:
         yield FlowContext(
             name="main",
             account=config.account("main"),
             stripe=stripe.StripeClient("sk_test_unused"),
             netsuite=client,
-            engine=engine,
+            database=database,
         )
         # Nothing was written to NetSuite.
         records = await client.list("salesOrder")

@@ -25,23 +25,25 @@ LEASE = 600.0
 
 def _claim_loop(url: str, name: str, finish: bool, start: Any) -> list[int]:
     """Claim until nothing is claimable; complete each job when ``finish`` is set."""
-    engine = db.make_engine(url)
+    database = db.make_database(url)
     try:
-        with engine.connect() as conn:
+        with database.connect() as conn:
             conn.execute(sa.text("select 1"))
         start.wait(60)
         rng = random.Random(name)
         claimed: list[int] = []
         while True:
-            jobs = queue.claim(engine, worker_id=name, lease_seconds=LEASE, limit=rng.randint(1, 5))
+            jobs = queue.claim(
+                database, worker_id=name, lease_seconds=LEASE, limit=rng.randint(1, 5)
+            )
             if not jobs:
                 return claimed
             for job in jobs:
                 claimed.append(job.id)
                 if finish:
-                    assert queue.complete(engine, job, name), f"{name} lost job {job.id}"
+                    assert queue.complete(database, job, name), f"{name} lost job {job.id}"
     finally:
-        engine.dispose()
+        database.dispose()
 
 
 def _process_main(url: str, name: str, finish: bool, start: Any, results: Any) -> None:
@@ -107,18 +109,18 @@ def _in_threads(url: str, workers: int, *, finish: bool) -> dict[str, list[int]]
     return collected
 
 
-def _fill(engine: sa.Engine, objects: int) -> set[int]:
-    with engine.begin() as conn:
+def _fill(database: sa.Engine, objects: int) -> set[int]:
+    with database.begin() as conn:
         for i in range(objects):
             assert queue.enqueue(conn, account="acct_1", kind="invoice", object_id=f"in_{i}")
         return set(conn.execute(sa.select(tables.jobs.c.id)).scalars())
 
 
-def _fill_with_stale_leases(engine: sa.Engine, objects: int) -> None:
+def _fill_with_stale_leases(database: sa.Engine, objects: int) -> None:
     """Per object: one job whose worker died (lease run out) and one pending job."""
-    _fill(engine, objects)
+    _fill(database, objects)
     past = db.utcnow() - timedelta(minutes=5)
-    with engine.begin() as conn:
+    with database.begin() as conn:
         conn.execute(
             sa.update(tables.jobs).values(
                 state=JobState.RUNNING, leased_by="dead", lease_until=past, attempts=1
@@ -128,12 +130,12 @@ def _fill_with_stale_leases(engine: sa.Engine, objects: int) -> None:
             assert queue.enqueue(conn, account="acct_1", kind="invoice", object_id=f"in_{i}")
 
 
-def _assert_exactly_once(engine: sa.Engine, ids: set[int], claims: dict[str, list[int]]) -> None:
+def _assert_exactly_once(database: sa.Engine, ids: set[int], claims: dict[str, list[int]]) -> None:
     everything = [job_id for claimed in claims.values() for job_id in claimed]
     assert [job_id for job_id, n in Counter(everything).items() if n > 1] == []
     assert set(everything) == ids
-    assert queue.counts(engine) == {("invoice", "done"): len(ids)}
-    with engine.connect() as conn:
+    assert queue.counts(database) == {("invoice", "done"): len(ids)}
+    with database.connect() as conn:
         outcomes = conn.execute(
             sa.select(tables.attempts.c.outcome, sa.func.count()).group_by(
                 tables.attempts.c.outcome
@@ -143,11 +145,11 @@ def _assert_exactly_once(engine: sa.Engine, ids: set[int], claims: dict[str, lis
 
 
 def _assert_one_holder_per_object(
-    engine: sa.Engine, objects: int, claims: dict[str, list[int]]
+    database: sa.Engine, objects: int, claims: dict[str, list[int]]
 ) -> None:
     everything = [job_id for claimed in claims.values() for job_id in claimed]
     assert len(everything) == len(set(everything))
-    with engine.connect() as conn:
+    with database.connect() as conn:
         rows = conn.execute(
             sa.select(tables.jobs.c.object_id, tables.jobs.c.id).where(
                 tables.jobs.c.state == JobState.RUNNING, tables.jobs.c.leased_by != "dead"
@@ -161,37 +163,37 @@ def _assert_one_holder_per_object(
 
 @pytest.mark.postgres
 def test_four_processes_claim_every_job_exactly_once(postgres_url: str) -> None:
-    engine = db.make_engine(postgres_url)
-    db.migrate(engine)
-    ids = _fill(engine, JOBS)
+    database = db.make_database(postgres_url)
+    db.migrate(database)
+    ids = _fill(database, JOBS)
     claims = _in_processes(postgres_url, 4, finish=True)
-    _assert_exactly_once(engine, ids, claims)
-    engine.dispose()
+    _assert_exactly_once(database, ids, claims)
+    database.dispose()
 
 
 @pytest.mark.postgres
 def test_four_processes_never_hold_one_object_twice(postgres_url: str) -> None:
-    engine = db.make_engine(postgres_url)
-    db.migrate(engine)
-    _fill_with_stale_leases(engine, JOBS // 2)
+    database = db.make_database(postgres_url)
+    db.migrate(database)
+    _fill_with_stale_leases(database, JOBS // 2)
     claims = _in_processes(postgres_url, 4, finish=False)
-    _assert_one_holder_per_object(engine, JOBS // 2, claims)
-    engine.dispose()
+    _assert_one_holder_per_object(database, JOBS // 2, claims)
+    database.dispose()
 
 
 def test_two_threads_claim_every_job_exactly_once_on_sqlite(sqlite_url: str) -> None:
-    engine = db.make_engine(sqlite_url)
-    db.migrate(engine)
-    ids = _fill(engine, JOBS)
+    database = db.make_database(sqlite_url)
+    db.migrate(database)
+    ids = _fill(database, JOBS)
     claims = _in_threads(sqlite_url, 2, finish=True)
-    _assert_exactly_once(engine, ids, claims)
-    engine.dispose()
+    _assert_exactly_once(database, ids, claims)
+    database.dispose()
 
 
 def test_two_threads_never_hold_one_object_twice_on_sqlite(sqlite_url: str) -> None:
-    engine = db.make_engine(sqlite_url)
-    db.migrate(engine)
-    _fill_with_stale_leases(engine, JOBS // 2)
+    database = db.make_database(sqlite_url)
+    db.migrate(database)
+    _fill_with_stale_leases(database, JOBS // 2)
     claims = _in_threads(sqlite_url, 2, finish=False)
-    _assert_one_holder_per_object(engine, JOBS // 2, claims)
-    engine.dispose()
+    _assert_one_holder_per_object(database, JOBS // 2, claims)
+    database.dispose()

@@ -54,36 +54,36 @@ def signed(payload: bytes, *, secret: str = SECRET, timestamp: int | None = None
 
 
 @pytest.fixture
-def engine(database_url: str) -> sa.Engine:
-    engine = db.make_engine(database_url)
-    db.migrate(engine)
-    return engine
+def database(database_url: str) -> sa.Engine:
+    database = db.make_database(database_url)
+    db.migrate(database)
+    return database
 
 
 @pytest.fixture
-async def http(engine: sa.Engine) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(config=parse_config(CONFIG), engine=engine)
+async def http(database: sa.Engine) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(config=parse_config(CONFIG), database=database)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://engine") as client:
         yield client
 
 
-def stored(engine: sa.Engine) -> tuple[int, int]:
-    return sum(inbox.counts(engine).values()), sum(queue.counts(engine).values())
+def stored(database: sa.Engine) -> tuple[int, int]:
+    return sum(inbox.counts(database).values()), sum(queue.counts(database).values())
 
 
 async def test_signed_event_is_recorded_and_queued(
-    http: httpx.AsyncClient, engine: sa.Engine
+    http: httpx.AsyncClient, database: sa.Engine
 ) -> None:
     payload = event()
     response = await http.post("/webhooks/stripe/main", content=payload, headers=signed(payload))
     assert response.status_code == 200
     assert response.json()["outcome"] == "queued"
-    assert queue.counts(engine) == {("customer", "pending"): 1}
+    assert queue.counts(database) == {("customer", "pending"): 1}
 
 
 async def test_duplicate_delivery_is_answered_200_and_ignored(
-    http: httpx.AsyncClient, engine: sa.Engine
+    http: httpx.AsyncClient, database: sa.Engine
 ) -> None:
     payload = event()
     for _ in range(3):
@@ -92,11 +92,11 @@ async def test_duplicate_delivery_is_answered_200_and_ignored(
         )
         assert response.status_code == 200
     assert response.json()["outcome"] == "duplicate"
-    assert stored(engine) == (1, 1)
+    assert stored(database) == (1, 1)
 
 
 async def test_events_for_one_object_coalesce_into_one_job(
-    http: httpx.AsyncClient, engine: sa.Engine
+    http: httpx.AsyncClient, database: sa.Engine
 ) -> None:
     for n in range(10):
         payload = event(f"evt_{n}", kind="customer.updated")
@@ -104,19 +104,19 @@ async def test_events_for_one_object_coalesce_into_one_job(
             "/webhooks/stripe/main", content=payload, headers=signed(payload)
         )
         assert response.status_code == 200
-    assert stored(engine) == (10, 1)
+    assert stored(database) == (10, 1)
 
 
 async def test_unknown_event_type_is_recorded_as_ignored(
-    http: httpx.AsyncClient, engine: sa.Engine
+    http: httpx.AsyncClient, database: sa.Engine
 ) -> None:
     payload = event(kind="issuing_card.created", obj="ic_1")
     response = await http.post("/webhooks/stripe/main", content=payload, headers=signed(payload))
     assert response.status_code == 200
     assert response.json()["outcome"] == "ignored"
-    assert inbox.counts(engine)["ignored"] == 1
-    assert inbox.counts(engine)["pending"] == 0
-    assert queue.counts(engine) == {}
+    assert inbox.counts(database)["ignored"] == 1
+    assert inbox.counts(database)["pending"] == 0
+    assert queue.counts(database) == {}
 
 
 @pytest.mark.parametrize(
@@ -133,7 +133,7 @@ async def test_unknown_event_type_is_recorded_as_ignored(
     ],
 )
 async def test_bad_delivery_gets_400_with_reason_and_stores_nothing(
-    http: httpx.AsyncClient, engine: sa.Engine, case: str, reason: str
+    http: httpx.AsyncClient, database: sa.Engine, case: str, reason: str
 ) -> None:
     payload, account = event(), "main"
     headers = signed(payload)
@@ -158,7 +158,7 @@ async def test_bad_delivery_gets_400_with_reason_and_stores_nothing(
     response = await http.post(f"/webhooks/stripe/{account}", content=payload, headers=headers)
     assert response.status_code == 400
     assert reason in response.json()["error"]
-    assert stored(engine) == (0, 0)
+    assert stored(database) == (0, 0)
 
 
 async def test_status_api_reports_jobs_per_flow(http: httpx.AsyncClient) -> None:

@@ -49,10 +49,10 @@ def kind_for(ref: EventRef, kinds: Collection[str]) -> str | None:
     return kind if kind in kinds else None
 
 
-def accept(engine: sa.Engine, *, account: str, ref: EventRef, kinds: Collection[str]) -> Intake:
+def accept(database: sa.Engine, *, account: str, ref: EventRef, kinds: Collection[str]) -> Intake:
     """Record the event once and queue its object's flow."""
     kind = None if ref.echo else kind_for(ref, kinds)
-    with engine.begin() as conn:
+    with database.begin() as conn:
         new = inbox.record_event(
             conn,
             account=account,

@@ -36,7 +36,7 @@ async def payouts(
 async def report(ctx: FlowContext, payout: dict[str, Any]) -> reconciliation.PayoutReport:
     """Compare one payout with its deposit as NetSuite has it now."""
     link = await asyncio.to_thread(
-        links.get, ctx.engine, account=ctx.name, stripe_id=payout["id"], role=ROLE
+        links.get, ctx.database, account=ctx.name, stripe_id=payout["id"], role=ROLE
     )
     if link is not None and link.internal_id:
         body = await ctx.netsuite.get(link.record_type, link.internal_id, expand=True)

@@ -31,7 +31,7 @@ class Runtime:
 
     settings: Settings
     config: Config
-    engine: sa.Engine
+    database: sa.Engine
     contexts: dict[str, FlowContext] = field(default_factory=dict)
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
@@ -60,7 +60,7 @@ class Runtime:
             account=account,
             stripe=make_client(account),
             netsuite=netsuite,
-            engine=self.engine,
+            database=self.database,
         )
 
     def kinds(self, account: str) -> frozenset[str]:
@@ -81,13 +81,13 @@ class Runtime:
         if waiting is not None:
             # A deposit posted with this object in suspense: post it again, corrected.
             await asyncio.to_thread(
-                queue.enqueue, self.engine, account=account, kind="payout", object_id=waiting
+                queue.enqueue, self.database, account=account, kind="payout", object_id=waiting
             )
 
     def worker(self, **overrides: Any) -> Worker:
         """A worker wired to this runtime's handler and the settings."""
         options: dict[str, Any] = {
-            "engine": self.engine,
+            "database": self.database,
             "handler": self.handle,
             "concurrency": self.settings.worker_concurrency,
             "lease_seconds": self.settings.lease_seconds,
@@ -100,7 +100,9 @@ class Runtime:
         """Poll each account's Stripe events list once."""
         for name, ctx in self.contexts.items():
             try:
-                await events.catch_up(ctx.stripe, self.engine, account=name, kinds=self.kinds(name))
+                await events.catch_up(
+                    ctx.stripe, self.database, account=name, kinds=self.kinds(name)
+                )
             except exceptions.SyncError as exc:
                 log.warning("events poll failed account=%s error=%s", name, exc)
 
@@ -119,7 +121,7 @@ class Runtime:
                 if worker is not None:
                     worker.wake()
             if retry > 0 and now >= next_retry:
-                count = await asyncio.to_thread(queue.requeue, self.engine)
+                count = await asyncio.to_thread(queue.requeue, self.database)
                 if count:
                     log.info("parked jobs requeued count=%s", count)
                 next_retry = now + retry

@@ -49,7 +49,7 @@ class Worker:
     def __init__(
         self,
         *,
-        engine: sa.Engine,
+        database: sa.Engine,
         handler: Handler,
         concurrency: int = 8,
         lease_seconds: float = 60.0,
@@ -57,7 +57,7 @@ class Worker:
         retry: RetryPolicy | None = None,
         name: str | None = None,
     ) -> None:
-        self.engine = engine
+        self.database = database
         self.handler = handler
         self.concurrency = concurrency
         self.lease_seconds = lease_seconds
@@ -84,7 +84,7 @@ class Worker:
             if free > 0:
                 claimed = await asyncio.to_thread(
                     queue.claim,
-                    self.engine,
+                    self.database,
                     worker_id=self.name,
                     lease_seconds=self.lease_seconds,
                     limit=free,
@@ -114,7 +114,7 @@ class Worker:
         try:
             while True:
                 await asyncio.sleep(self.poll_seconds)
-                idle = await asyncio.to_thread(queue.is_idle, self.engine)
+                idle = await asyncio.to_thread(queue.is_idle, self.database)
                 if idle and not self._running:
                     return
                 if loop.time() > deadline:
@@ -129,25 +129,25 @@ class Worker:
             await self.handler(job.account, job.kind, job.object_id)
         except exceptions.Skip as exc:
             log.info("job skipped job_id=%s kind=%s rule=%s", job.id, job.kind, exc.rule)
-            if await asyncio.to_thread(queue.skip, self.engine, job, self.name, rule=exc.rule):
+            if await asyncio.to_thread(queue.skip, self.database, job, self.name, rule=exc.rule):
                 await asyncio.to_thread(self._events_handled, job)
         except exceptions.NeedsAttention as exc:
             log.warning("job parked job_id=%s kind=%s error=%s", job.id, job.kind, exc)
-            await asyncio.to_thread(queue.park, self.engine, job, self.name, error=exc)
+            await asyncio.to_thread(queue.park, self.database, job, self.name, error=exc)
         except exceptions.RetriableError as exc:
             await self._retry_or_park(job, exc, self.retry.max_attempts, exc.retry_after)
         except Exception as exc:
             log.exception("job failed unexpectedly job_id=%s kind=%s", job.id, job.kind)
             await self._retry_or_park(job, exc, self.retry.unexpected_attempts, None)
         else:
-            if await asyncio.to_thread(queue.complete, self.engine, job, self.name):
+            if await asyncio.to_thread(queue.complete, self.database, job, self.name):
                 await asyncio.to_thread(self._events_handled, job)
         finally:
             heartbeat.cancel()
 
     def _events_handled(self, job: queue.Job) -> None:
         inbox.mark_object_handled(
-            self.engine,
+            self.database,
             account=job.account,
             object_id=job.object_id,
             received_before=job.claimed_at,
@@ -160,7 +160,7 @@ class Worker:
             log.warning(
                 "job parked after %s attempts job_id=%s error=%s", job.attempts, job.id, exc
             )
-            await asyncio.to_thread(queue.park, self.engine, job, self.name, error=exc)
+            await asyncio.to_thread(queue.park, self.database, job, self.name, error=exc)
             return
         delay = queue.backoff_delay(
             job.attempts, base=self.retry.base_seconds, cap=self.retry.cap_seconds
@@ -169,7 +169,7 @@ class Worker:
             delay = max(delay, retry_after)
         log.info("job retry job_id=%s in=%.1fs error=%s", job.id, delay, exc)
         await asyncio.to_thread(
-            queue.retry_later, self.engine, job, self.name, error=exc, delay_seconds=delay
+            queue.retry_later, self.database, job, self.name, error=exc, delay_seconds=delay
         )
 
     async def _heartbeat(self, job: queue.Job) -> None:
@@ -177,7 +177,7 @@ class Worker:
         while True:
             await asyncio.sleep(self.lease_seconds / 3)
             await asyncio.to_thread(
-                queue.extend_lease, self.engine, job.id, self.name, self.lease_seconds
+                queue.extend_lease, self.database, job.id, self.name, self.lease_seconds
             )
 
 

@@ -25,7 +25,7 @@ class FlowContext:
     account: AccountConfig
     stripe: stripe.StripeClient
     netsuite: NetSuiteClient
-    engine: sa.Engine
+    database: sa.Engine
     #: Lookups that stay valid for the process's life (NetSuite currency ids, ...).
     cache: dict[str, Any] = field(default_factory=dict, compare=False)
     #: Preview mode when not None: records are collected here instead of posted, and

@@ -67,7 +67,7 @@ async def _primary_currency(
         return
     await asyncio.to_thread(
         links.put,
-        ctx.engine,
+        ctx.database,
         account=ctx.name,
         stripe_id=customer_id,
         role=f"currency:{primary}",

@@ -160,7 +160,7 @@ async def _collect(
 ) -> None:
     for role, target, record_type in _ROLES.get(kind, ()):
         link = await asyncio.to_thread(
-            links.get, ctx.engine, account=ctx.name, stripe_id=stripe_id, role=role
+            links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=role
         )
         if link is not None and (record_type is None or link.record_type == record_type):
             ids[target][stripe_id] = link.internal_id
@@ -171,7 +171,7 @@ async def _await(ctx: FlowContext, stripe_id: str, payout_id: str) -> None:
         return
     await asyncio.to_thread(
         links.put,
-        ctx.engine,
+        ctx.database,
         account=ctx.name,
         stripe_id=stripe_id,
         role=AWAITED,
@@ -186,11 +186,11 @@ async def _await(ctx: FlowContext, stripe_id: str, payout_id: str) -> None:
 async def release(ctx: FlowContext, stripe_id: str) -> str | None:
     """After *stripe_id* synced: the payout whose deposit waited for it, to be re-queued."""
     link = await asyncio.to_thread(
-        links.get, ctx.engine, account=ctx.name, stripe_id=stripe_id, role=AWAITED
+        links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=AWAITED
     )
     if link is None:
         return None
     await asyncio.to_thread(
-        links.delete, ctx.engine, account=ctx.name, stripe_id=stripe_id, role=AWAITED
+        links.delete, ctx.database, account=ctx.name, stripe_id=stripe_id, role=AWAITED
     )
     return link.internal_id

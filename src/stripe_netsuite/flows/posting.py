@@ -38,7 +38,7 @@ async def post(
     """
     digest = links.body_hash(record.body)
     link = await asyncio.to_thread(
-        links.get, ctx.engine, account=ctx.name, stripe_id=record.stripe_id, role=record.role
+        links.get, ctx.database, account=ctx.name, stripe_id=record.stripe_id, role=record.role
     )
     if ctx.preview is not None:
         ctx.preview.append(record)
@@ -54,7 +54,7 @@ async def post(
         )
     await asyncio.to_thread(
         links.put,
-        ctx.engine,
+        ctx.database,
         account=ctx.name,
         stripe_id=record.stripe_id,
         role=record.role,
@@ -79,7 +79,7 @@ async def is_own_record(ctx: FlowContext, *, stripe_id: str, role: str, internal
     link a pre-existing record.
     """
     link = await asyncio.to_thread(
-        links.get, ctx.engine, account=ctx.name, stripe_id=stripe_id, role=role
+        links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=role
     )
     return link is not None and link.internal_id == internal_id and link.body_hash != LINKED
 
@@ -115,7 +115,7 @@ async def link_existing(
         return
     await asyncio.to_thread(
         links.put,
-        ctx.engine,
+        ctx.database,
         account=ctx.name,
         stripe_id=stripe_id,
         role=role,

@@ -54,7 +54,7 @@ async def ensure(ctx: FlowContext, kind: str, stripe_id: str) -> str:
     entry = REGISTRY[kind]
     async with object_lock(ctx, stripe_id):
         link = await asyncio.to_thread(
-            links.get, ctx.engine, account=ctx.name, stripe_id=stripe_id, role=entry.role
+            links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=entry.role
         )
         if link is not None:
             return link.internal_id
@@ -66,7 +66,7 @@ async def ensure(ctx: FlowContext, kind: str, stripe_id: str) -> str:
         except exceptions.Skip as exc:
             raise exceptions.Skip(f"{kind}_skipped:{exc.rule}", object_id=stripe_id) from exc
         link = await asyncio.to_thread(
-            links.get, ctx.engine, account=ctx.name, stripe_id=stripe_id, role=entry.role
+            links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=entry.role
         )
     if link is None:
         raise exceptions.NeedsAttention(f"{kind} {stripe_id} was synced but left no link")

@@ -82,7 +82,7 @@ async def ensure_customer_currency(
         return
     role = f"currency:{currency}"
     known = await asyncio.to_thread(
-        links.get, ctx.engine, account=ctx.name, stripe_id=customer, role=role
+        links.get, ctx.database, account=ctx.name, stripe_id=customer, role=role
     )
     if known is not None or ctx.preview is not None:
         return
@@ -90,7 +90,7 @@ async def ensure_customer_currency(
     await ctx.netsuite.patch("customer", customer_id, body)
     await asyncio.to_thread(
         links.put,
-        ctx.engine,
+        ctx.database,
         account=ctx.name,
         stripe_id=customer,
         role=role,

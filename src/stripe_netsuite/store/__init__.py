@@ -7,7 +7,7 @@ Modules are used by name, e.g. ``from stripe_netsuite.store import queue`` then
 from __future__ import annotations
 
 from stripe_netsuite.store import cursors, db, inbox, links, queue, tables
-from stripe_netsuite.store.db import make_engine, migrate, utcnow
+from stripe_netsuite.store.db import make_database, migrate, utcnow
 from stripe_netsuite.store.links import Link
 from stripe_netsuite.store.queue import Job, JobState
 
@@ -19,7 +19,7 @@ __all__ = [
     "db",
     "inbox",
     "links",
-    "make_engine",
+    "make_database",
     "migrate",
     "queue",
     "tables",

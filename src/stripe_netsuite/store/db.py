@@ -40,35 +40,35 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> sa.Engine:
-    """An engine for a SQLite file (WAL, busy timeout, foreign keys) or PostgreSQL."""
+def make_database(url: str) -> sa.Engine:
+    """The SQLAlchemy engine of a SQLite file (WAL, busy timeout, foreign keys) or PostgreSQL."""
     if not url or "://" not in url:
         raise ValueError(f"database URL {url!r} is not a SQLAlchemy URL (e.g. sqlite:///sns.db)")
     url = normalize_url(url)
     backend = sa.engine.make_url(url).get_backend_name()
     if backend == "sqlite":
         _check_sqlite_path(url)
-        engine = sa.create_engine(
+        database = sa.create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT},
         )
-        sa.event.listen(engine, "connect", _sqlite_connect)
-        sa.event.listen(engine, "begin", _sqlite_begin)
-        return engine
+        sa.event.listen(database, "connect", _sqlite_connect)
+        sa.event.listen(database, "begin", _sqlite_begin)
+        return database
     if backend == "postgresql":
         return sa.create_engine(url, pool_pre_ping=True)
     raise ValueError(f"database URL {url!r}: backend {backend!r} is not supported")
 
 
 def _check_sqlite_path(url: str) -> None:
-    database = sa.engine.make_url(url).database
-    if not database or database == ":memory:" or "mode=memory" in url:
+    path = sa.engine.make_url(url).database
+    if not path or path == ":memory:" or "mode=memory" in url:
         raise ValueError(
             f"database URL {url!r}: an in-memory SQLite database is not supported "
             "(every connection would see its own empty database); use a file, "
             "e.g. sqlite:///stripe-netsuite.db"
         )
-    folder = Path(database).expanduser().parent
+    folder = Path(path).expanduser().parent
     if not folder.is_dir():
         raise ValueError(f"database URL {url!r}: the folder {str(folder)!r} does not exist")
 
@@ -90,9 +90,9 @@ def _sqlite_begin(conn: sa.Connection) -> None:
 
 
 @contextlib.contextmanager
-def write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+def write_transaction(database: sa.Engine) -> Iterator[sa.Connection]:
     """One transaction that will write; on SQLite it holds the write lock from the start."""
-    with engine.connect() as conn:
+    with database.connect() as conn:
         if conn.dialect.name == "sqlite":
             conn.execution_options(**{_IMMEDIATE: True})
         with conn.begin():
@@ -112,23 +112,23 @@ def alembic_config(conn: sa.Connection) -> Config:
     return config
 
 
-def migrate(engine: sa.Engine) -> None:
+def migrate(database: sa.Engine) -> None:
     """Upgrade the schema to the newest revision; a no-op when it is current.
 
     On PostgreSQL a transaction-level advisory lock makes processes that start at the
     same moment migrate one after the other.
     """
-    with write_transaction(engine) as conn:
+    with write_transaction(database) as conn:
         if is_postgres(conn):
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
         command.upgrade(alembic_config(conn), "head")
 
 
-def current_revision(engine: sa.Engine) -> str | None:
+def current_revision(database: sa.Engine) -> str | None:
     """The schema revision the database is at (None before the first migration)."""
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as conn:
+    with database.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -161,7 +161,7 @@ def prebuilt(conn: sa.Connection | sa.Engine, name: str, build: Callable[[], Any
 
 @contextlib.contextmanager
 def connection(bind: sa.Connection | sa.Engine) -> Iterator[sa.Connection]:
-    """Use a caller's connection as is, or open one short transaction on an engine."""
+    """Use a caller's connection as is, or open one short transaction on the database."""
     if isinstance(bind, sa.Connection):
         yield bind
         return

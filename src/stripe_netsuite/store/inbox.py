@@ -114,11 +114,11 @@ def mark_object_handled(
         return int(c.execute(stmt, values).rowcount)
 
 
-def counts(engine: sa.Engine | sa.Connection) -> dict[str, int]:
+def counts(database: sa.Engine | sa.Connection) -> dict[str, int]:
     """Events per status; every status is present, zero when none."""
     result = {status.value: 0 for status in EventStatus}
     stmt = sa.select(inbox.c.status, sa.func.count()).group_by(inbox.c.status)
-    with db.connection(engine) as conn:
+    with db.connection(database) as conn:
         for status, n in conn.execute(stmt):
             result[status] = n
     return result

@@ -61,7 +61,7 @@ def get(
 
 
 def put(
-    engine: sa.Engine | sa.Connection,
+    database: sa.Engine | sa.Connection,
     *,
     account: str,
     stripe_id: str,
@@ -91,8 +91,8 @@ def put(
         "body_hash": body_hash,
         "updated_at": now,
     }
-    stmt = db.prebuilt(engine, "links.put", lambda: _upsert(engine))
-    with db.connection(engine) as conn:
+    stmt = db.prebuilt(database, "links.put", lambda: _upsert(database))
+    with db.connection(database) as conn:
         conn.execute(
             stmt, {"account": account, "stripe_id": stripe_id, "role": role, "created_at": now,
                    **changes}
@@ -127,21 +127,21 @@ def by_internal_id(
     return None if row is None else _link(row)
 
 
-def all_links(engine: sa.Engine | sa.Connection, account: str | None = None) -> list[Link]:
+def all_links(database: sa.Engine | sa.Connection, account: str | None = None) -> list[Link]:
     """Every link (of one account, when given), in a stable order."""
     stmt = sa.select(links).order_by(links.c.account, links.c.stripe_id, links.c.role)
     if account is not None:
         stmt = stmt.where(links.c.account == account)
-    with db.connection(engine) as conn:
+    with db.connection(database) as conn:
         return [_link(row) for row in conn.execute(stmt)]
 
 
-def delete(engine: sa.Engine | sa.Connection, *, account: str, stripe_id: str, role: str) -> bool:
+def delete(database: sa.Engine | sa.Connection, *, account: str, stripe_id: str, role: str) -> bool:
     """Forget a link (e.g. the NetSuite record was deleted); True when one existed."""
     stmt = sa.delete(links).where(
         links.c.account == account, links.c.stripe_id == stripe_id, links.c.role == role
     )
-    with db.connection(engine) as conn:
+    with db.connection(database) as conn:
         return conn.execute(stmt).rowcount == 1
 
 

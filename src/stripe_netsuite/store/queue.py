@@ -187,7 +187,7 @@ def enqueue(
 
 
 def claim(
-    engine: sa.Engine,
+    database: sa.Engine,
     *,
     worker_id: str,
     lease_seconds: float,
@@ -224,7 +224,7 @@ def claim(
         .order_by(jobs.c.run_after, jobs.c.id)
         .limit(limit * 2 + 8)
     )
-    with db.write_transaction(engine) as conn:
+    with db.write_transaction(database) as conn:
         if db.is_postgres(conn):
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(CLAIM_LOCK_KEY)))
             stmt = stmt.with_for_update(skip_locked=True, of=jobs)
@@ -265,7 +265,7 @@ def _leased(job: Job, worker_id: str) -> sa.ColumnElement[bool]:
     )
 
 
-def extend_lease(engine: sa.Engine, job_id: int, worker_id: str, lease_seconds: float) -> bool:
+def extend_lease(database: sa.Engine, job_id: int, worker_id: str, lease_seconds: float) -> bool:
     """Push the lease of a running job forward; False when ``worker_id`` no longer holds it."""
     now = db.utcnow()
     stmt = (
@@ -277,7 +277,7 @@ def extend_lease(engine: sa.Engine, job_id: int, worker_id: str, lease_seconds: 
         )
         .values(lease_until=now + timedelta(seconds=lease_seconds), updated_at=now)
     )
-    with db.write_transaction(engine) as conn:
+    with db.write_transaction(database) as conn:
         return conn.execute(stmt).rowcount == 1
 
 
@@ -304,7 +304,7 @@ def _record_attempt(
 
 
 def _finish(
-    engine: sa.Engine,
+    database: sa.Engine,
     job: Job,
     worker_id: str,
     outcome: Outcome,
@@ -312,7 +312,7 @@ def _finish(
     error: BaseException | None = None,
 ) -> bool:
     now = db.utcnow()
-    with db.write_transaction(engine) as conn:
+    with db.write_transaction(database) as conn:
         stmt = sa.update(jobs).where(_leased(job, worker_id))
         stmt = stmt.values(lease_until=None, updated_at=now, **values)
         if conn.execute(stmt).rowcount != 1:
@@ -321,25 +321,25 @@ def _finish(
     return True
 
 
-def complete(engine: sa.Engine, job: Job, worker_id: str) -> bool:
+def complete(database: sa.Engine, job: Job, worker_id: str) -> bool:
     """Mark a leased job done; False (and nothing written) when the lease was lost."""
-    return _finish(engine, job, worker_id, Outcome.DONE, {"state": JobState.DONE})
+    return _finish(database, job, worker_id, Outcome.DONE, {"state": JobState.DONE})
 
 
-def park(engine: sa.Engine, job: Job, worker_id: str, *, error: BaseException) -> bool:
+def park(database: sa.Engine, job: Job, worker_id: str, *, error: BaseException) -> bool:
     """Park a leased job with ``last_error`` for a person; False if the lease was lost."""
     values = {"state": JobState.PARKED, "last_error": error_text(error)}
-    return _finish(engine, job, worker_id, Outcome.PARKED, values, error)
+    return _finish(database, job, worker_id, Outcome.PARKED, values, error)
 
 
-def skip(engine: sa.Engine, job: Job, worker_id: str, *, rule: str) -> bool:
+def skip(database: sa.Engine, job: Job, worker_id: str, *, rule: str) -> bool:
     """Record that a named rule skipped a leased job; False if the lease was lost."""
     values = {"state": JobState.SKIPPED, "skip_rule": rule}
-    return _finish(engine, job, worker_id, Outcome.SKIPPED, values)
+    return _finish(database, job, worker_id, Outcome.SKIPPED, values)
 
 
 def retry_later(
-    engine: sa.Engine,
+    database: sa.Engine,
     job: Job,
     worker_id: str,
     *,
@@ -352,7 +352,7 @@ def retry_later(
     the earlier ``run_after`` and this job's attempts, and this row is dropped.
     """
     now = db.utcnow()
-    with db.write_transaction(engine) as conn:
+    with db.write_transaction(database) as conn:
         row = _lock(conn, sa.select(jobs).where(_leased(job, worker_id)))
         if row is None:
             return False
@@ -458,7 +458,7 @@ def full_jitter(delay: float) -> float:
 # --- operators -----------------------------------------------------------------------
 
 
-def requeue(engine: sa.Engine, *, job_id: int | None = None, account: str | None = None) -> int:
+def requeue(database: sa.Engine, *, job_id: int | None = None, account: str | None = None) -> int:
     """Send parked jobs back to pending, due now; returns how many.
 
     With ``job_id``, that one job (parked or skipped); otherwise every parked job, of
@@ -474,7 +474,7 @@ def requeue(engine: sa.Engine, *, job_id: int | None = None, account: str | None
     if account is not None:
         stmt = stmt.where(jobs.c.account == account)
     stmt = stmt.where(jobs.c.state.in_(list(states))).order_by(jobs.c.id)
-    with db.write_transaction(engine) as conn:
+    with db.write_transaction(database) as conn:
         if db.is_postgres(conn):
             stmt = stmt.with_for_update(skip_locked=True)
         rows = conn.execute(stmt).all()
@@ -488,17 +488,17 @@ def requeue(engine: sa.Engine, *, job_id: int | None = None, account: str | None
 # --- reading -------------------------------------------------------------------------
 
 
-def get_job(engine: sa.Engine | sa.Connection, job_id: int) -> Job | None:
+def get_job(database: sa.Engine | sa.Connection, job_id: int) -> Job | None:
     """One job by id, or None."""
-    with db.connection(engine) as conn:
+    with db.connection(database) as conn:
         row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).first()
     return None if row is None else _job(row)
 
 
-def job_attempts(engine: sa.Engine | sa.Connection, job_id: int) -> list[Attempt]:
+def job_attempts(database: sa.Engine | sa.Connection, job_id: int) -> list[Attempt]:
     """The attempts of one job, oldest first."""
     stmt = sa.select(attempts).where(attempts.c.job_id == job_id).order_by(attempts.c.id)
-    with db.connection(engine) as conn:
+    with db.connection(database) as conn:
         return [
             Attempt(**{**row._mapping, "outcome": Outcome(row.outcome)})
             for row in conn.execute(stmt)
@@ -506,7 +506,7 @@ def job_attempts(engine: sa.Engine | sa.Connection, job_id: int) -> list[Attempt
 
 
 def list_jobs(
-    engine: sa.Engine | sa.Connection,
+    database: sa.Engine | sa.Connection,
     *,
     state: JobState | str | None = None,
     limit: int = 100,
@@ -523,26 +523,26 @@ def list_jobs(
     if kind is not None:
         stmt = stmt.where(jobs.c.kind == kind)
     stmt = stmt.order_by(jobs.c.updated_at.desc(), jobs.c.id.desc()).limit(limit).offset(offset)
-    with db.connection(engine) as conn:
+    with db.connection(database) as conn:
         return [_job(row) for row in conn.execute(stmt)]
 
 
-def counts(engine: sa.Engine | sa.Connection) -> dict[tuple[str, str], int]:
+def counts(database: sa.Engine | sa.Connection) -> dict[tuple[str, str], int]:
     """Jobs per (kind, state); only pairs that occur."""
     stmt = sa.select(jobs.c.kind, jobs.c.state, sa.func.count()).group_by(jobs.c.kind, jobs.c.state)
-    with db.connection(engine) as conn:
+    with db.connection(database) as conn:
         return {(kind, state): n for kind, state, n in conn.execute(stmt)}
 
 
-def pending_count(engine: sa.Engine | sa.Connection) -> int:
+def pending_count(database: sa.Engine | sa.Connection) -> int:
     """Jobs waiting to run (due or not)."""
     stmt = sa.select(sa.func.count()).where(jobs.c.state == JobState.PENDING)
-    with db.connection(engine) as conn:
+    with db.connection(database) as conn:
         return int(conn.execute(stmt).scalar_one())
 
 
-def is_idle(engine: sa.Engine | sa.Connection) -> bool:
+def is_idle(database: sa.Engine | sa.Connection) -> bool:
     """True when no job is pending or running."""
     stmt = sa.select(jobs.c.id).where(jobs.c.state.in_([JobState.PENDING, JobState.RUNNING]))
-    with db.connection(engine) as conn:
+    with db.connection(database) as conn:
         return conn.execute(stmt.limit(1)).first() is None

@@ -28,7 +28,7 @@ def cursor_name(account: str) -> str:
 
 async def catch_up(
     client: stripe.StripeClient,
-    engine: sa.Engine,
+    database: sa.Engine,
     *,
     account: str,
     kinds: Collection[str],
@@ -36,7 +36,7 @@ async def catch_up(
     overlap: int = OVERLAP_SECONDS,
 ) -> dict[Intake, int]:
     """Queue every event not yet seen; returns how many events had each outcome."""
-    stored = await asyncio.to_thread(cursors.get, engine, cursor_name(account))
+    stored = await asyncio.to_thread(cursors.get, database, cursor_name(account))
     start = int(stored) - overlap if stored else since
     params: dict[str, object] = {"limit": 100}
     if start:
@@ -49,9 +49,9 @@ async def catch_up(
             ref = event_ref(as_dict(event))
         except WebhookRejected:
             continue  # not an object-bearing event (e.g. a v2 thin event)
-        outcome = await asyncio.to_thread(accept, engine, account=account, ref=ref, kinds=kinds)
+        outcome = await asyncio.to_thread(accept, database, account=account, ref=ref, kinds=kinds)
         outcomes[outcome] += 1
         newest = max(newest, ref.created)
     if newest:
-        await asyncio.to_thread(cursors.put, engine, cursor_name(account), str(newest))
+        await asyncio.to_thread(cursors.put, database, cursor_name(account), str(newest))
     return outcomes

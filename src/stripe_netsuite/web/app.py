@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 def create_app(
     *,
     config: Config,
-    engine: sa.Engine,
+    database: sa.Engine,
     lifespan: Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]] | None = None,
 ) -> FastAPI:
     """The web app; *lifespan* may start the worker beside it (``serve``)."""
@@ -47,7 +47,7 @@ def create_app(
             log.warning("webhook rejected account=%s reason=%s", account, exc.reason)
             return _rejected(exc.reason)
         outcome = await asyncio.to_thread(
-            accept, engine, account=account, ref=ref, kinds=flows.enabled_kinds(cfg)
+            accept, database, account=account, ref=ref, kinds=flows.enabled_kinds(cfg)
         )
         if outcome is Intake.QUEUED:
             app.state.wake()
@@ -55,13 +55,13 @@ def create_app(
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
-        await asyncio.to_thread(_ping, engine)
+        await asyncio.to_thread(_ping, database)
         return {"status": "ok"}
 
     @app.get("/api/status")
     async def status() -> dict[str, Any]:
-        counts = await asyncio.to_thread(queue.counts, engine)
-        events = await asyncio.to_thread(inbox.counts, engine)
+        counts = await asyncio.to_thread(queue.counts, database)
+        events = await asyncio.to_thread(inbox.counts, database)
         jobs: dict[str, dict[str, int]] = {}
         for (kind, state), n in counts.items():
             jobs.setdefault(kind, {})[state] = n
@@ -74,8 +74,8 @@ def _rejected(reason: str) -> JSONResponse:
     return JSONResponse({"error": reason}, status_code=400)
 
 
-def _ping(engine: sa.Engine) -> None:
-    with engine.connect() as conn:
+def _ping(database: sa.Engine) -> None:
+    with database.connect() as conn:
         conn.execute(sa.text("select 1"))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +23,7 @@ from stripe_netsuite.mapping.payout import (
     linked_deposit_id,
     map_deposit,
 )
+from stripe_netsuite_sandbox.netsuite import dictionary
 
 CLEARING, FEES, DISPUTE_FEES, SUSPENSE, FX = "130", "600", "601", "999", "780"
 GL: dict[str, Any] = {"stripe_clearing": CLEARING, "fx_differences": FX}
@@ -608,15 +608,9 @@ def test_negative_payout_without_listed_transactions() -> None:
     ]  # fmt: skip
 
 
-RECORDS_JSON = (
-    Path(__file__).parents[3] / "src" / "stripe_netsuite" / "sandbox" / "netsuite" / "data"
-    / "records.json"
-)  # fmt: skip
-
-
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_golden_fields_exist_in_records_json(name: str) -> None:
-    data = json.loads(RECORDS_JSON.read_text(encoding="utf-8"))
+    data = dictionary.load_raw()
     for record in json.loads((GOLDEN_DIR / f"{name}.json").read_text(encoding="utf-8")):
         spec = data["records"][record["record_type"]]
         for field, value in record["body"].items():

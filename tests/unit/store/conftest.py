@@ -11,9 +11,9 @@ from stripe_netsuite.store import db
 
 
 @pytest.fixture
-def engine(database_url: str) -> Iterator[sa.Engine]:
+def database(database_url: str) -> Iterator[sa.Engine]:
     """A freshly migrated engine (SQLite file or its own PostgreSQL schema)."""
-    eng = db.make_engine(database_url)
+    eng = db.make_database(database_url)
     db.migrate(eng)
     yield eng
     eng.dispose()

@@ -6,18 +6,18 @@ import sqlalchemy as sa
 from stripe_netsuite.store import cursors
 
 
-def test_unset_cursor_is_none(engine: sa.Engine) -> None:
-    assert cursors.get(engine, "netsuite.customer.lastmodified") is None
+def test_unset_cursor_is_none(database: sa.Engine) -> None:
+    assert cursors.get(database, "netsuite.customer.lastmodified") is None
 
 
-def test_put_then_overwrite(engine: sa.Engine) -> None:
-    cursors.put(engine, "stripe.events:acct_1", "evt_1")
-    cursors.put(engine, "stripe.events:acct_2", "evt_9")
-    cursors.put(engine, "stripe.events:acct_1", "evt_2")
-    assert cursors.get(engine, "stripe.events:acct_1") == "evt_2"
-    assert cursors.get(engine, "stripe.events:acct_2") == "evt_9"
+def test_put_then_overwrite(database: sa.Engine) -> None:
+    cursors.put(database, "stripe.events:acct_1", "evt_1")
+    cursors.put(database, "stripe.events:acct_2", "evt_9")
+    cursors.put(database, "stripe.events:acct_1", "evt_2")
+    assert cursors.get(database, "stripe.events:acct_1") == "evt_2"
+    assert cursors.get(database, "stripe.events:acct_2") == "evt_9"
 
 
-def test_empty_name_is_refused(engine: sa.Engine) -> None:
+def test_empty_name_is_refused(database: sa.Engine) -> None:
     with pytest.raises(ValueError, match="cursor name"):
-        cursors.put(engine, "", "x")
+        cursors.put(database, "", "x")

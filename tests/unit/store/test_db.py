@@ -14,10 +14,10 @@ from stripe_netsuite.store import cursors, db, tables
 
 def test_plain_postgresql_urls_use_psycopg() -> None:
     for url in ("postgresql://u@h/d", "postgres://u@h/d", "postgresql+psycopg://u@h/d"):
-        engine = db.make_engine(url)
-        assert engine.url.drivername == "postgresql+psycopg"
-        assert engine.url.database == "d"
-        engine.dispose()
+        database = db.make_database(url)
+        assert database.url.drivername == "postgresql+psycopg"
+        assert database.url.database == "d"
+        database.dispose()
 
 
 @pytest.mark.parametrize(
@@ -33,49 +33,49 @@ def test_plain_postgresql_urls_use_psycopg() -> None:
 )
 def test_bad_urls_are_refused_by_name(url: str, problem: str) -> None:
     with pytest.raises(ValueError, match=f"database URL {re.escape(repr(url))}.*{problem}"):
-        db.make_engine(url)
+        db.make_database(url)
 
 
 def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(sqlite_url: str) -> None:
-    engine = db.make_engine(sqlite_url)
-    with engine.connect() as conn:
+    database = db.make_database(sqlite_url)
+    with database.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-    engine.dispose()
+    database.dispose()
 
 
 def test_migrate_twice_is_a_no_op(database_url: str) -> None:
-    engine = db.make_engine(database_url)
-    assert db.current_revision(engine) is None
-    db.migrate(engine)
-    revision = db.current_revision(engine)
+    database = db.make_database(database_url)
+    assert db.current_revision(database) is None
+    db.migrate(database)
+    revision = db.current_revision(database)
     assert revision is not None
-    cursors.put(engine, "stripe.events", "evt_1")
-    names = set(sa.inspect(engine).get_table_names())
-    db.migrate(engine)
-    assert db.current_revision(engine) == revision
-    assert set(sa.inspect(engine).get_table_names()) == names
+    cursors.put(database, "stripe.events", "evt_1")
+    names = set(sa.inspect(database).get_table_names())
+    db.migrate(database)
+    assert db.current_revision(database) == revision
+    assert set(sa.inspect(database).get_table_names()) == names
     assert {"inbox", "jobs", "attempts", "links", "cursors", "alembic_version"} <= names
-    assert cursors.get(engine, "stripe.events") == "evt_1"
-    engine.dispose()
+    assert cursors.get(database, "stripe.events") == "evt_1"
+    database.dispose()
 
 
-def test_migrations_downgrade_and_upgrade_again(engine: sa.Engine) -> None:
+def test_migrations_downgrade_and_upgrade_again(database: sa.Engine) -> None:
     from alembic import command
 
-    with engine.begin() as conn:
+    with database.begin() as conn:
         command.downgrade(db.alembic_config(conn), "base")
-    assert db.current_revision(engine) is None
-    assert set(sa.inspect(engine).get_table_names()) <= {"alembic_version"}
-    db.migrate(engine)
+    assert db.current_revision(database) is None
+    assert set(sa.inspect(database).get_table_names()) <= {"alembic_version"}
+    db.migrate(database)
     assert {"inbox", "jobs", "attempts", "links", "cursors"} <= set(
-        sa.inspect(engine).get_table_names()
+        sa.inspect(database).get_table_names()
     )
 
 
-def test_migrations_build_exactly_the_declared_tables(engine: sa.Engine) -> None:
-    with engine.connect() as conn:
+def test_migrations_build_exactly_the_declared_tables(database: sa.Engine) -> None:
+    with database.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, tables.metadata) == []
 
@@ -84,13 +84,13 @@ def test_two_processes_migrating_at_once_both_succeed(database_url: str) -> None
     errors: list[BaseException] = []
 
     def run() -> None:
-        engine = db.make_engine(database_url)
+        database = db.make_database(database_url)
         try:
-            db.migrate(engine)
+            db.migrate(database)
         except BaseException as exc:
             errors.append(exc)
         finally:
-            engine.dispose()
+            database.dispose()
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:
@@ -98,9 +98,9 @@ def test_two_processes_migrating_at_once_both_succeed(database_url: str) -> None
     for thread in threads:
         thread.join()
     assert errors == []
-    engine = db.make_engine(database_url)
-    assert db.current_revision(engine) is not None
-    engine.dispose()
+    database = db.make_database(database_url)
+    assert db.current_revision(database) is not None
+    database.dispose()
 
 
 def test_utcnow_is_aware_utc() -> None:
@@ -109,26 +109,26 @@ def test_utcnow_is_aware_utc() -> None:
     assert now.utcoffset() == timedelta(0)
 
 
-def test_times_round_trip_as_aware_utc(engine: sa.Engine) -> None:
-    cursors.put(engine, "c", "v")
-    with engine.connect() as conn:
+def test_times_round_trip_as_aware_utc(database: sa.Engine) -> None:
+    cursors.put(database, "c", "v")
+    with database.connect() as conn:
         stored = conn.execute(sa.select(tables.cursors.c.updated_at)).scalar_one()
     assert stored.tzinfo is UTC
     assert abs(db.utcnow() - stored) < timedelta(minutes=5)
 
 
-def test_other_offsets_are_stored_as_the_same_instant(engine: sa.Engine) -> None:
+def test_other_offsets_are_stored_as_the_same_instant(database: sa.Engine) -> None:
     plus_two = timezone(timedelta(hours=2))
     instant = datetime(2026, 1, 1, 14, 0, tzinfo=plus_two)
-    with engine.begin() as conn:
+    with database.begin() as conn:
         conn.execute(sa.insert(tables.cursors).values(name="x", value="y", updated_at=instant))
         stored = conn.execute(sa.select(tables.cursors.c.updated_at)).scalar_one()
     assert stored == datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
-def test_naive_times_are_refused(engine: sa.Engine) -> None:
+def test_naive_times_are_refused(database: sa.Engine) -> None:
     with pytest.raises(sa.exc.StatementError, match="naive datetime"):
-        with engine.begin() as conn:
+        with database.begin() as conn:
             conn.execute(
                 sa.insert(tables.cursors).values(
                     name="x", value="y", updated_at=datetime(2026, 1, 1)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from stripe_netsuite.store import links
 
 
-def _put(engine: sa.Engine, **overrides: str | None) -> None:
+def _put(database: sa.Engine, **overrides: str | None) -> None:
     values: dict[str, str | None] = {
         "account": "acct_1",
         "stripe_id": "in_1",
@@ -21,66 +21,66 @@ def _put(engine: sa.Engine, **overrides: str | None) -> None:
         "body_hash": "a" * 64,
     }
     values.update(overrides)
-    links.put(engine, **values)  # type: ignore[arg-type]
+    links.put(database, **values)  # type: ignore[arg-type]
 
 
-def test_missing_link_is_none(engine: sa.Engine) -> None:
-    assert links.get(engine, account="acct_1", stripe_id="in_1", role="invoice") is None
+def test_missing_link_is_none(database: sa.Engine) -> None:
+    assert links.get(database, account="acct_1", stripe_id="in_1", role="invoice") is None
 
 
-def test_put_is_an_upsert_that_keeps_created_at(engine: sa.Engine) -> None:
-    _put(engine)
-    first = links.get(engine, account="acct_1", stripe_id="in_1", role="invoice")
+def test_put_is_an_upsert_that_keeps_created_at(database: sa.Engine) -> None:
+    _put(database)
+    first = links.get(database, account="acct_1", stripe_id="in_1", role="invoice")
     assert first is not None
     assert (first.record_type, first.internal_id, first.body_hash) == ("invoice", "101", "a" * 64)
-    _put(engine, body_hash="b" * 64, internal_id="102")
-    second = links.get(engine, account="acct_1", stripe_id="in_1", role="invoice")
+    _put(database, body_hash="b" * 64, internal_id="102")
+    second = links.get(database, account="acct_1", stripe_id="in_1", role="invoice")
     assert second is not None
     assert (second.internal_id, second.body_hash) == ("102", "b" * 64)
     assert second.created_at == first.created_at
     assert second.updated_at >= first.updated_at
-    assert len(links.all_links(engine)) == 1
+    assert len(links.all_links(database)) == 1
 
 
-def test_roles_and_accounts_are_separate_links(engine: sa.Engine) -> None:
-    _put(engine)
-    _put(engine, role="credit_memo", record_type="creditmemo", internal_id="7")
-    _put(engine, account="acct_2", internal_id="555")
-    assert [(x.account, x.role) for x in links.all_links(engine)] == [
+def test_roles_and_accounts_are_separate_links(database: sa.Engine) -> None:
+    _put(database)
+    _put(database, role="credit_memo", record_type="creditmemo", internal_id="7")
+    _put(database, account="acct_2", internal_id="555")
+    assert [(x.account, x.role) for x in links.all_links(database)] == [
         ("acct_1", "credit_memo"),
         ("acct_1", "invoice"),
         ("acct_2", "invoice"),
     ]
-    assert [x.internal_id for x in links.all_links(engine, "acct_2")] == ["555"]
+    assert [x.internal_id for x in links.all_links(database, "acct_2")] == ["555"]
 
 
-def test_get_works_inside_a_callers_transaction(engine: sa.Engine) -> None:
-    _put(engine)
-    with engine.begin() as conn:
+def test_get_works_inside_a_callers_transaction(database: sa.Engine) -> None:
+    _put(database)
+    with database.begin() as conn:
         link = links.get(conn, account="acct_1", stripe_id="in_1", role="invoice")
     assert link is not None and link.internal_id == "101"
 
 
-def test_by_internal_id(engine: sa.Engine) -> None:
-    _put(engine, stripe_id="cus_1", role="customer", record_type="customer", internal_id="9")
-    found = links.by_internal_id(engine, record_type="customer", internal_id="9")
+def test_by_internal_id(database: sa.Engine) -> None:
+    _put(database, stripe_id="cus_1", role="customer", record_type="customer", internal_id="9")
+    found = links.by_internal_id(database, record_type="customer", internal_id="9")
     assert found is not None and found.stripe_id == "cus_1"
-    assert links.by_internal_id(engine, record_type="invoice", internal_id="9") is None
+    assert links.by_internal_id(database, record_type="invoice", internal_id="9") is None
     assert (
-        links.by_internal_id(engine, record_type="customer", internal_id="9", account="x") is None
+        links.by_internal_id(database, record_type="customer", internal_id="9", account="x") is None
     )
 
 
-def test_delete(engine: sa.Engine) -> None:
-    _put(engine)
-    assert links.delete(engine, account="acct_1", stripe_id="in_1", role="invoice") is True
-    assert links.delete(engine, account="acct_1", stripe_id="in_1", role="invoice") is False
-    assert links.all_links(engine) == []
+def test_delete(database: sa.Engine) -> None:
+    _put(database)
+    assert links.delete(database, account="acct_1", stripe_id="in_1", role="invoice") is True
+    assert links.delete(database, account="acct_1", stripe_id="in_1", role="invoice") is False
+    assert links.all_links(database) == []
 
 
-def test_empty_ids_are_refused(engine: sa.Engine) -> None:
+def test_empty_ids_are_refused(database: sa.Engine) -> None:
     with pytest.raises(ValueError, match="internal_id is empty"):
-        _put(engine, internal_id="")
+        _put(database, internal_id="")
 
 
 class Status(StrEnum):

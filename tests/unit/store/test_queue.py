@@ -9,299 +9,303 @@ from stripe_netsuite.store import db, queue, tables
 from stripe_netsuite.store.queue import JobState, Outcome
 
 
-def _enqueue(engine: sa.Engine, object_id: str = "in_1", **kw: object) -> bool:
-    with engine.begin() as conn:
+def _enqueue(database: sa.Engine, object_id: str = "in_1", **kw: object) -> bool:
+    with database.begin() as conn:
         return queue.enqueue(conn, account="acct_1", kind="invoice", object_id=object_id, **kw)  # type: ignore[arg-type]
 
 
-def _claim_one(engine: sa.Engine, worker: str = "w1", **kw: object) -> queue.Job:
-    jobs = queue.claim(engine, worker_id=worker, lease_seconds=60, **kw)  # type: ignore[arg-type]
+def _claim_one(database: sa.Engine, worker: str = "w1", **kw: object) -> queue.Job:
+    jobs = queue.claim(database, worker_id=worker, lease_seconds=60, **kw)  # type: ignore[arg-type]
     assert len(jobs) == 1
     return jobs[0]
 
 
-def _job(engine: sa.Engine, job_id: int) -> queue.Job:
-    job = queue.get_job(engine, job_id)
+def _job(database: sa.Engine, job_id: int) -> queue.Job:
+    job = queue.get_job(database, job_id)
     assert job is not None
     return job
 
 
-def test_enqueue_coalesces_one_pending_job_per_object(engine: sa.Engine) -> None:
-    assert _enqueue(engine) is True
-    assert _enqueue(engine) is False
-    assert _enqueue(engine, "in_2") is True
-    with engine.begin() as conn:
+def test_enqueue_coalesces_one_pending_job_per_object(database: sa.Engine) -> None:
+    assert _enqueue(database) is True
+    assert _enqueue(database) is False
+    assert _enqueue(database, "in_2") is True
+    with database.begin() as conn:
         assert queue.enqueue(conn, account="acct_1", kind="customer", object_id="in_1")
         assert queue.enqueue(conn, account="acct_2", kind="invoice", object_id="in_1")
-    assert queue.pending_count(engine) == 4
-    assert queue.counts(engine) == {("invoice", "pending"): 3, ("customer", "pending"): 1}
+    assert queue.pending_count(database) == 4
+    assert queue.counts(database) == {("invoice", "pending"): 3, ("customer", "pending"): 1}
 
 
-def test_enqueue_pulls_run_after_earlier_never_later(engine: sa.Engine) -> None:
+def test_enqueue_pulls_run_after_earlier_never_later(database: sa.Engine) -> None:
     now = db.utcnow()
-    _enqueue(engine, run_after=now + timedelta(hours=2))
-    _enqueue(engine, run_after=now + timedelta(hours=1))
-    _enqueue(engine, run_after=now + timedelta(hours=3))
-    [job] = queue.list_jobs(engine)
+    _enqueue(database, run_after=now + timedelta(hours=2))
+    _enqueue(database, run_after=now + timedelta(hours=1))
+    _enqueue(database, run_after=now + timedelta(hours=3))
+    [job] = queue.list_jobs(database)
     assert abs(job.run_after - (now + timedelta(hours=1))) < timedelta(milliseconds=1)
-    _enqueue(engine)
-    [job] = queue.list_jobs(engine)
+    _enqueue(database)
+    [job] = queue.list_jobs(database)
     assert job.run_after <= db.utcnow()
 
 
-def test_enqueue_accepts_an_engine_and_refuses_empty_ids(engine: sa.Engine) -> None:
-    assert queue.enqueue(engine, account="acct_1", kind="payout", object_id="po_1")
+def test_enqueue_accepts_an_engine_and_refuses_empty_ids(database: sa.Engine) -> None:
+    assert queue.enqueue(database, account="acct_1", kind="payout", object_id="po_1")
     with pytest.raises(ValueError, match="object_id is empty"):
-        queue.enqueue(engine, account="acct_1", kind="payout", object_id="")
+        queue.enqueue(database, account="acct_1", kind="payout", object_id="")
 
 
-def test_claim_respects_run_after(engine: sa.Engine) -> None:
+def test_claim_respects_run_after(database: sa.Engine) -> None:
     now = db.utcnow()
-    _enqueue(engine, run_after=now + timedelta(minutes=5))
-    assert queue.claim(engine, worker_id="w1", lease_seconds=60, now=now) == []
-    job = _claim_one(engine, now=now + timedelta(minutes=5))
+    _enqueue(database, run_after=now + timedelta(minutes=5))
+    assert queue.claim(database, worker_id="w1", lease_seconds=60, now=now) == []
+    job = _claim_one(database, now=now + timedelta(minutes=5))
     assert job.state is JobState.RUNNING
     assert job.attempts == 1
     assert job.leased_by == "w1"
     assert job.lease_until == now + timedelta(minutes=6)
     assert (
-        queue.claim(engine, worker_id="w2", lease_seconds=60, now=now + timedelta(minutes=5)) == []
-    )
-
-
-def test_claim_takes_the_oldest_first_up_to_limit(engine: sa.Engine) -> None:
-    now = db.utcnow()
-    for i, minutes in enumerate([3, 1, 2, 4]):
-        _enqueue(engine, f"in_{i}", run_after=now - timedelta(minutes=minutes))
-    claimed = queue.claim(engine, worker_id="w1", lease_seconds=60, limit=3)
-    assert [j.object_id for j in claimed] == ["in_3", "in_0", "in_2"]
-    assert queue.counts(engine) == {("invoice", "running"): 3, ("invoice", "pending"): 1}
-    assert queue.claim(engine, worker_id="w1", lease_seconds=60, limit=0) == []
-
-
-def test_complete_marks_done_and_records_the_attempt(engine: sa.Engine) -> None:
-    _enqueue(engine)
-    job = _claim_one(engine)
-    assert queue.complete(engine, job, "w1") is True
-    done = _job(engine, job.id)
-    assert done.state is JobState.DONE
-    assert done.lease_until is None
-    [attempt] = queue.job_attempts(engine, job.id)
-    assert attempt.outcome is Outcome.DONE
-    assert attempt.error_class is None
-    assert attempt.started_at == job.claimed_at
-    assert attempt.finished_at >= attempt.started_at
-    assert queue.complete(engine, job, "w1") is False
-    assert len(queue.job_attempts(engine, job.id)) == 1
-    assert queue.is_idle(engine)
-
-
-def test_an_expired_lease_is_reclaimed_and_the_old_worker_is_refused(engine: sa.Engine) -> None:
-    _enqueue(engine)
-    now = db.utcnow()
-    old = queue.claim(engine, worker_id="w1", lease_seconds=30, now=now)[0]
-    assert (
-        queue.claim(engine, worker_id="w2", lease_seconds=30, now=now + timedelta(seconds=29)) == []
-    )
-    new = _claim_one(engine, "w2", now=now + timedelta(seconds=31))
-    assert new.id == old.id
-    assert new.attempts == 2
-    assert queue.complete(engine, old, "w1") is False
-    assert queue.park(engine, old, "w1", error=RuntimeError("late")) is False
-    assert (
-        queue.retry_later(engine, old, "w1", error=RuntimeError("late"), delay_seconds=1) is False
-    )
-    assert queue.skip(engine, old, "w1", rule="late") is False
-    assert queue.extend_lease(engine, old.id, "w1", 60) is False
-    assert _job(engine, old.id).leased_by == "w2"
-    assert queue.job_attempts(engine, old.id) == []
-    assert queue.complete(engine, new, "w2") is True
-    assert _job(engine, new.id).state is JobState.DONE
-
-
-def test_the_same_worker_reclaiming_its_own_expired_job_gets_a_new_token(
-    engine: sa.Engine,
-) -> None:
-    _enqueue(engine)
-    now = db.utcnow()
-    first = queue.claim(engine, worker_id="w1", lease_seconds=1, now=now)[0]
-    second = _claim_one(engine, "w1", now=now + timedelta(seconds=2))
-    assert queue.complete(engine, first, "w1") is False
-    assert queue.complete(engine, second, "w1") is True
-
-
-def test_extend_lease(engine: sa.Engine) -> None:
-    _enqueue(engine)
-    job = queue.claim(engine, worker_id="w1", lease_seconds=1)[0]
-    assert queue.extend_lease(engine, job.id, "w1", 3600) is True
-    renewed = _job(engine, job.id)
-    assert renewed.lease_until is not None
-    assert renewed.lease_until > db.utcnow() + timedelta(minutes=59)
-    assert (
-        queue.claim(engine, worker_id="w2", lease_seconds=1, now=db.utcnow() + timedelta(seconds=5))
+        queue.claim(database, worker_id="w2", lease_seconds=60, now=now + timedelta(minutes=5))
         == []
     )
 
 
-def test_an_object_is_never_claimed_twice_at_once(engine: sa.Engine) -> None:
-    _enqueue(engine)
-    running = _claim_one(engine)
-    assert _enqueue(engine) is True  # a new event while it runs: one pending job more
-    assert queue.claim(engine, worker_id="w2", lease_seconds=60) == []
-    assert queue.complete(engine, running, "w1")
-    follow_up = _claim_one(engine, "w2")
+def test_claim_takes_the_oldest_first_up_to_limit(database: sa.Engine) -> None:
+    now = db.utcnow()
+    for i, minutes in enumerate([3, 1, 2, 4]):
+        _enqueue(database, f"in_{i}", run_after=now - timedelta(minutes=minutes))
+    claimed = queue.claim(database, worker_id="w1", lease_seconds=60, limit=3)
+    assert [j.object_id for j in claimed] == ["in_3", "in_0", "in_2"]
+    assert queue.counts(database) == {("invoice", "running"): 3, ("invoice", "pending"): 1}
+    assert queue.claim(database, worker_id="w1", lease_seconds=60, limit=0) == []
+
+
+def test_complete_marks_done_and_records_the_attempt(database: sa.Engine) -> None:
+    _enqueue(database)
+    job = _claim_one(database)
+    assert queue.complete(database, job, "w1") is True
+    done = _job(database, job.id)
+    assert done.state is JobState.DONE
+    assert done.lease_until is None
+    [attempt] = queue.job_attempts(database, job.id)
+    assert attempt.outcome is Outcome.DONE
+    assert attempt.error_class is None
+    assert attempt.started_at == job.claimed_at
+    assert attempt.finished_at >= attempt.started_at
+    assert queue.complete(database, job, "w1") is False
+    assert len(queue.job_attempts(database, job.id)) == 1
+    assert queue.is_idle(database)
+
+
+def test_an_expired_lease_is_reclaimed_and_the_old_worker_is_refused(database: sa.Engine) -> None:
+    _enqueue(database)
+    now = db.utcnow()
+    old = queue.claim(database, worker_id="w1", lease_seconds=30, now=now)[0]
+    assert (
+        queue.claim(database, worker_id="w2", lease_seconds=30, now=now + timedelta(seconds=29))
+        == []
+    )
+    new = _claim_one(database, "w2", now=now + timedelta(seconds=31))
+    assert new.id == old.id
+    assert new.attempts == 2
+    assert queue.complete(database, old, "w1") is False
+    assert queue.park(database, old, "w1", error=RuntimeError("late")) is False
+    assert (
+        queue.retry_later(database, old, "w1", error=RuntimeError("late"), delay_seconds=1) is False
+    )
+    assert queue.skip(database, old, "w1", rule="late") is False
+    assert queue.extend_lease(database, old.id, "w1", 60) is False
+    assert _job(database, old.id).leased_by == "w2"
+    assert queue.job_attempts(database, old.id) == []
+    assert queue.complete(database, new, "w2") is True
+    assert _job(database, new.id).state is JobState.DONE
+
+
+def test_the_same_worker_reclaiming_its_own_expired_job_gets_a_new_token(
+    database: sa.Engine,
+) -> None:
+    _enqueue(database)
+    now = db.utcnow()
+    first = queue.claim(database, worker_id="w1", lease_seconds=1, now=now)[0]
+    second = _claim_one(database, "w1", now=now + timedelta(seconds=2))
+    assert queue.complete(database, first, "w1") is False
+    assert queue.complete(database, second, "w1") is True
+
+
+def test_extend_lease(database: sa.Engine) -> None:
+    _enqueue(database)
+    job = queue.claim(database, worker_id="w1", lease_seconds=1)[0]
+    assert queue.extend_lease(database, job.id, "w1", 3600) is True
+    renewed = _job(database, job.id)
+    assert renewed.lease_until is not None
+    assert renewed.lease_until > db.utcnow() + timedelta(minutes=59)
+    assert (
+        queue.claim(
+            database, worker_id="w2", lease_seconds=1, now=db.utcnow() + timedelta(seconds=5)
+        )
+        == []
+    )
+
+
+def test_an_object_is_never_claimed_twice_at_once(database: sa.Engine) -> None:
+    _enqueue(database)
+    running = _claim_one(database)
+    assert _enqueue(database) is True  # a new event while it runs: one pending job more
+    assert queue.claim(database, worker_id="w2", lease_seconds=60) == []
+    assert queue.complete(database, running, "w1")
+    follow_up = _claim_one(database, "w2")
     assert follow_up.id != running.id
     assert follow_up.object_id == running.object_id
 
 
 def test_an_expired_job_and_a_pending_job_of_one_object_yield_one_claim(
-    engine: sa.Engine,
+    database: sa.Engine,
 ) -> None:
     now = db.utcnow()
-    _enqueue(engine)
-    queue.claim(engine, worker_id="w1", lease_seconds=10, now=now)
-    _enqueue(engine)
+    _enqueue(database)
+    queue.claim(database, worker_id="w1", lease_seconds=10, now=now)
+    _enqueue(database)
     later = now + timedelta(seconds=11)
-    claimed = queue.claim(engine, worker_id="w2", lease_seconds=10, limit=5, now=later)
+    claimed = queue.claim(database, worker_id="w2", lease_seconds=10, limit=5, now=later)
     assert len(claimed) == 1
-    assert queue.claim(engine, worker_id="w3", lease_seconds=10, limit=5, now=later) == []
+    assert queue.claim(database, worker_id="w3", lease_seconds=10, limit=5, now=later) == []
 
 
-def test_retry_later_sends_the_job_back_with_a_delay(engine: sa.Engine) -> None:
-    _enqueue(engine)
-    job = _claim_one(engine)
+def test_retry_later_sends_the_job_back_with_a_delay(database: sa.Engine) -> None:
+    _enqueue(database)
+    job = _claim_one(database)
     error = ConnectionError("reset by peer")
     before = db.utcnow()
-    assert queue.retry_later(engine, job, "w1", error=error, delay_seconds=120) is True
-    again = _job(engine, job.id)
+    assert queue.retry_later(database, job, "w1", error=error, delay_seconds=120) is True
+    again = _job(database, job.id)
     assert again.state is JobState.PENDING
     assert again.leased_by is None and again.lease_until is None
     assert again.last_error == "ConnectionError: reset by peer"
     assert again.attempts == 1
     assert again.run_after >= before + timedelta(seconds=120)
-    assert queue.claim(engine, worker_id="w1", lease_seconds=60) == []
-    [attempt] = queue.job_attempts(engine, job.id)
+    assert queue.claim(database, worker_id="w1", lease_seconds=60) == []
+    [attempt] = queue.job_attempts(database, job.id)
     assert (attempt.outcome, attempt.error_class, attempt.error_message) == (
         Outcome.RETRY,
         "ConnectionError",
         "reset by peer",
     )
-    retried = _claim_one(engine, now=again.run_after)
+    retried = _claim_one(database, now=again.run_after)
     assert retried.attempts == 2
 
 
-def test_retry_later_merges_into_a_job_coalesced_since(engine: sa.Engine) -> None:
-    _enqueue(engine)
-    job = _claim_one(engine)
-    _enqueue(engine, run_after=db.utcnow() + timedelta(hours=1))
-    assert queue.retry_later(engine, job, "w1", error=TimeoutError("slow"), delay_seconds=10)
-    assert queue.get_job(engine, job.id) is None
-    [pending] = queue.list_jobs(engine)
+def test_retry_later_merges_into_a_job_coalesced_since(database: sa.Engine) -> None:
+    _enqueue(database)
+    job = _claim_one(database)
+    _enqueue(database, run_after=db.utcnow() + timedelta(hours=1))
+    assert queue.retry_later(database, job, "w1", error=TimeoutError("slow"), delay_seconds=10)
+    assert queue.get_job(database, job.id) is None
+    [pending] = queue.list_jobs(database)
     assert pending.state is JobState.PENDING
     assert pending.run_after < db.utcnow() + timedelta(minutes=1)
     assert pending.attempts == 1
     assert pending.last_error == "TimeoutError: slow"
-    assert [a.outcome for a in queue.job_attempts(engine, pending.id)] == [Outcome.RETRY]
+    assert [a.outcome for a in queue.job_attempts(database, pending.id)] == [Outcome.RETRY]
 
 
-def test_retry_later_keeps_the_earlier_run_after_of_the_coalesced_job(engine: sa.Engine) -> None:
-    _enqueue(engine)
-    job = _claim_one(engine)
-    _enqueue(engine)
-    queue.retry_later(engine, job, "w1", error=TimeoutError("slow"), delay_seconds=3600)
-    [pending] = queue.list_jobs(engine)
+def test_retry_later_keeps_the_earlier_run_after_of_the_coalesced_job(database: sa.Engine) -> None:
+    _enqueue(database)
+    job = _claim_one(database)
+    _enqueue(database)
+    queue.retry_later(database, job, "w1", error=TimeoutError("slow"), delay_seconds=3600)
+    [pending] = queue.list_jobs(database)
     assert pending.run_after <= db.utcnow()
 
 
-def test_park_keeps_the_error_for_a_person(engine: sa.Engine) -> None:
-    _enqueue(engine)
-    job = _claim_one(engine)
-    assert queue.park(engine, job, "w1", error=ValueError("x" * 5000)) is True
-    parked = _job(engine, job.id)
+def test_park_keeps_the_error_for_a_person(database: sa.Engine) -> None:
+    _enqueue(database)
+    job = _claim_one(database)
+    assert queue.park(database, job, "w1", error=ValueError("x" * 5000)) is True
+    parked = _job(database, job.id)
     assert parked.state is JobState.PARKED
     assert parked.last_error is not None
     assert parked.last_error.startswith("ValueError: xxx")
     assert len(parked.last_error) == 2000
-    [attempt] = queue.job_attempts(engine, job.id)
+    [attempt] = queue.job_attempts(database, job.id)
     assert attempt.outcome is Outcome.PARKED
     assert attempt.error_message is not None and len(attempt.error_message) == 2000
-    assert queue.is_idle(engine)
-    assert queue.list_jobs(engine, state="parked") == [parked]
+    assert queue.is_idle(database)
+    assert queue.list_jobs(database, state="parked") == [parked]
 
 
-def test_skip_records_the_rule(engine: sa.Engine) -> None:
-    _enqueue(engine)
-    job = _claim_one(engine)
-    assert queue.skip(engine, job, "w1", rule="zero_amount_invoice") is True
-    skipped = _job(engine, job.id)
+def test_skip_records_the_rule(database: sa.Engine) -> None:
+    _enqueue(database)
+    job = _claim_one(database)
+    assert queue.skip(database, job, "w1", rule="zero_amount_invoice") is True
+    skipped = _job(database, job.id)
     assert (skipped.state, skipped.skip_rule) == (JobState.SKIPPED, "zero_amount_invoice")
-    assert [a.outcome for a in queue.job_attempts(engine, job.id)] == [Outcome.SKIPPED]
+    assert [a.outcome for a in queue.job_attempts(database, job.id)] == [Outcome.SKIPPED]
 
 
-def _parked(engine: sa.Engine, object_id: str, account: str = "acct_1") -> queue.Job:
-    with engine.begin() as conn:
+def _parked(database: sa.Engine, object_id: str, account: str = "acct_1") -> queue.Job:
+    with database.begin() as conn:
         queue.enqueue(conn, account=account, kind="invoice", object_id=object_id)
-    [job] = queue.claim(engine, worker_id="w", lease_seconds=60, limit=10)
-    queue.park(engine, job, "w", error=RuntimeError("rejected"))
+    [job] = queue.claim(database, worker_id="w", lease_seconds=60, limit=10)
+    queue.park(database, job, "w", error=RuntimeError("rejected"))
     return job
 
 
-def test_requeue_all_parked_jobs_of_an_account(engine: sa.Engine) -> None:
-    a = _parked(engine, "in_1")
-    b = _parked(engine, "in_2", account="acct_2")
-    assert queue.requeue(engine, account="acct_1") == 1
-    assert _job(engine, a.id).state is JobState.PENDING
-    assert _job(engine, a.id).attempts == 0
-    assert _job(engine, b.id).state is JobState.PARKED
-    assert queue.requeue(engine) == 1
-    assert _job(engine, b.id).state is JobState.PENDING
-    assert queue.requeue(engine) == 0
+def test_requeue_all_parked_jobs_of_an_account(database: sa.Engine) -> None:
+    a = _parked(database, "in_1")
+    b = _parked(database, "in_2", account="acct_2")
+    assert queue.requeue(database, account="acct_1") == 1
+    assert _job(database, a.id).state is JobState.PENDING
+    assert _job(database, a.id).attempts == 0
+    assert _job(database, b.id).state is JobState.PARKED
+    assert queue.requeue(database) == 1
+    assert _job(database, b.id).state is JobState.PENDING
+    assert queue.requeue(database) == 0
 
 
-def test_requeue_one_job_also_takes_skipped_but_not_done(engine: sa.Engine) -> None:
-    _enqueue(engine)
-    job = _claim_one(engine)
-    queue.skip(engine, job, "w1", rule="r")
-    assert queue.requeue(engine) == 0
-    assert queue.requeue(engine, job_id=job.id) == 1
-    again = _job(engine, job.id)
+def test_requeue_one_job_also_takes_skipped_but_not_done(database: sa.Engine) -> None:
+    _enqueue(database)
+    job = _claim_one(database)
+    queue.skip(database, job, "w1", rule="r")
+    assert queue.requeue(database) == 0
+    assert queue.requeue(database, job_id=job.id) == 1
+    again = _job(database, job.id)
     assert (again.state, again.skip_rule) == (JobState.PENDING, None)
-    done = _claim_one(engine)
-    queue.complete(engine, done, "w1")
-    assert queue.requeue(engine, job_id=job.id) == 0
-    assert queue.requeue(engine, job_id=999_999) == 0
+    done = _claim_one(database)
+    queue.complete(database, done, "w1")
+    assert queue.requeue(database, job_id=job.id) == 0
+    assert queue.requeue(database, job_id=999_999) == 0
 
 
-def test_requeue_coalesces_with_a_pending_job(engine: sa.Engine) -> None:
-    parked = _parked(engine, "in_1")
-    _enqueue(engine, run_after=db.utcnow() + timedelta(hours=1))
-    assert queue.requeue(engine, job_id=parked.id) == 1
-    assert queue.get_job(engine, parked.id) is None
-    [pending] = queue.list_jobs(engine)
+def test_requeue_coalesces_with_a_pending_job(database: sa.Engine) -> None:
+    parked = _parked(database, "in_1")
+    _enqueue(database, run_after=db.utcnow() + timedelta(hours=1))
+    assert queue.requeue(database, job_id=parked.id) == 1
+    assert queue.get_job(database, parked.id) is None
+    [pending] = queue.list_jobs(database)
     assert pending.run_after <= db.utcnow()
-    assert [a.outcome for a in queue.job_attempts(engine, pending.id)] == [Outcome.PARKED]
+    assert [a.outcome for a in queue.job_attempts(database, pending.id)] == [Outcome.PARKED]
 
 
-def test_attempts_rows_go_with_their_job(engine: sa.Engine) -> None:
-    parked = _parked(engine, "in_1")
-    with engine.begin() as conn:
+def test_attempts_rows_go_with_their_job(database: sa.Engine) -> None:
+    parked = _parked(database, "in_1")
+    with database.begin() as conn:
         conn.execute(sa.delete(tables.jobs).where(tables.jobs.c.id == parked.id))
-    with engine.connect() as conn:
+    with database.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(tables.attempts)).scalar() == 0
 
 
-def test_listing_and_idleness(engine: sa.Engine) -> None:
-    assert queue.is_idle(engine)
-    _enqueue(engine, "in_1")
-    _enqueue(engine, "in_2")
-    with engine.begin() as conn:
+def test_listing_and_idleness(database: sa.Engine) -> None:
+    assert queue.is_idle(database)
+    _enqueue(database, "in_1")
+    _enqueue(database, "in_2")
+    with database.begin() as conn:
         queue.enqueue(conn, account="acct_1", kind="customer", object_id="cus_1")
-    assert not queue.is_idle(engine)
-    assert len(queue.list_jobs(engine, limit=2)) == 2
-    assert [j.object_id for j in queue.list_jobs(engine, kind="customer")] == ["cus_1"]
-    assert queue.list_jobs(engine, state=JobState.RUNNING) == []
+    assert not queue.is_idle(database)
+    assert len(queue.list_jobs(database, limit=2)) == 2
+    assert [j.object_id for j in queue.list_jobs(database, kind="customer")] == ["cus_1"]
+    assert queue.list_jobs(database, state=JobState.RUNNING) == []
     with pytest.raises(ValueError, match="'nope' is not a valid JobState"):
-        queue.list_jobs(engine, state="nope")
+        queue.list_jobs(database, state="nope")
 
 
 @pytest.mark.parametrize(
@@ -336,13 +340,13 @@ def test_backoff_refuses_negative_attempts() -> None:
         queue.backoff_delay(-1)
 
 
-def test_coalescing_survives_prepared_statements(engine: sa.Engine) -> None:
+def test_coalescing_survives_prepared_statements(database: sa.Engine) -> None:
     # PostgreSQL drivers prepare a statement after a few runs; the partial-index
     # conflict target must still match then.
-    with engine.begin() as conn:
+    with database.begin() as conn:
         created = [
             queue.enqueue(conn, account="acct_1", kind="invoice", object_id=f"in_{i % 3}")
             for i in range(12)
         ]
     assert created == [True, True, True] + [False] * 9
-    assert queue.pending_count(engine) == 3
+    assert queue.pending_count(database) == 3

@@ -41,8 +41,8 @@ def test_the_guard_catches_business_columns() -> None:
     ]
 
 
-def test_the_migrated_schema_has_the_same_columns(engine: sa.Engine) -> None:
-    inspector = sa.inspect(engine)
+def test_the_migrated_schema_has_the_same_columns(database: sa.Engine) -> None:
+    inspector = sa.inspect(database)
     for table in tables.metadata.sorted_tables:
         live = {c["name"] for c in inspector.get_columns(table.name)}
         assert live == set(table.columns.keys()), table.name
