@@ -58,7 +58,7 @@ def test_public_names_are_exported() -> None:
             "db",
             "inbox",
             "links",
-            "make_engine",
+            "make_database",
             "migrate",
             "queue",
             "tables",
