@@ -19,8 +19,9 @@ SANDBOX = ROOT / "sandbox" / "src" / "stripe_netsuite_sandbox"
 #: The engine's layers, lowest first. A module may import its own layer and those below.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"kinds", "retry", "exceptions", "money"}),
-    frozenset({"settings"}),
+    frozenset({"settings", "credentials"}),
     frozenset({"store"}),
+    frozenset({"vault"}),
     frozenset({"stripe_api", "netsuite"}),
     frozenset({"mapping"}),
     frozenset({"flows"}),
@@ -169,7 +170,7 @@ def test_nothing_names_a_path_outside_the_repository() -> None:
     offenders = []
     for name in files:
         path = ROOT / name
-        if path.suffix not in suffixes and name != ".ci/run":
+        if (path.suffix not in suffixes and name != ".ci/run") or name == "tests/test_layout.py":
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         if "/work/" in text or "../shared" in text or '/ ".." /' in text:

@@ -7,13 +7,24 @@ import contextlib
 import json
 import logging
 import signal
+import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from stripe_netsuite.credentials import SecretResolver, redact_url
 from stripe_netsuite.exceptions import ConfigError
-from stripe_netsuite.settings import Config, Settings, load_config
+from stripe_netsuite.settings import (
+    Config,
+    Settings,
+    VaultSettings,
+    account_kms_key_ids,
+    load_config,
+)
+
+if TYPE_CHECKING:
+    from stripe_netsuite.vault import Vault
 
 app = typer.Typer(help="Sync Stripe and NetSuite.", no_args_is_help=True, add_completion=False)
 
@@ -33,7 +44,37 @@ def _settings(config: Path | None = None) -> Settings:
 
 
 def _config(settings: Settings) -> Config:
-    return load_config(settings.config)
+    opened: list[Vault] = []
+
+    def open_vault() -> Vault:
+        opened.append(_vault(settings))
+        return opened[-1]
+
+    try:
+        return load_config(settings.config, secrets=SecretResolver(open_vault=open_vault))
+    finally:
+        for vault in opened:
+            vault.database.dispose()
+
+
+def _vault(settings: Settings) -> Vault:
+    """The vault in the engine's database, its master key as the environment says."""
+    from stripe_netsuite.store import db
+    from stripe_netsuite.vault import Vault
+
+    keys = VaultSettings.from_environ()
+    try:
+        database = db.make_database(settings.database_url)
+    except ValueError as exc:
+        raise ConfigError(str(exc), file="environment", key="SNS_DATABASE_URL") from exc
+    db.migrate(database)
+    return Vault.configure(
+        database,
+        master_key_file=keys.master_key_file,
+        kms_key_id=keys.kms_key_id,
+        kms_region=keys.kms_region,
+        account_kms_key_ids=account_kms_key_ids(settings.config),
+    )
 
 
 def _prepared(config: Path | None) -> tuple[Settings, Config, Any]:
@@ -62,7 +103,7 @@ def migrate(config: ConfigOption = None) -> None:
 
     settings = _settings(config)
     db.migrate(db.make_database(settings.database_url))
-    typer.echo(f"database is up to date: {_redact(settings.database_url)}")
+    typer.echo(f"database is up to date: {redact_url(settings.database_url)}")
 
 
 @app.command()
@@ -242,13 +283,109 @@ def reconcile(
         raise typer.Exit(code=1)
 
 
-def _redact(url: str) -> str:
-    # Never print a database password.
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
-    return url
+secrets_app = typer.Typer(
+    help="The encrypted store of per-account secrets, referenced as vault:NAME in the config. "
+    "Values go in on standard input and are never printed.",
+    no_args_is_help=True,
+)
+app.add_typer(secrets_app, name="secrets")
+
+AccountArgument = Annotated[str, typer.Argument(help="Account name, as in [accounts.<name>]")]
+EntryArgument = Annotated[str, typer.Argument(help="Entry name, referenced as vault:NAME")]
+
+
+def _open_vault(config: Path | None) -> Vault:
+    try:
+        return _vault(_settings(config))
+    except ConfigError as exc:
+        raise _fail(exc) from exc
+
+
+def _stdin_secret() -> str:
+    if sys.stdin.isatty():
+        value = str(typer.prompt("value (hidden)", hide_input=True))
+    else:
+        value = sys.stdin.read()
+    # `echo` adds a newline a one-line secret must not keep; a PEM key keeps its lines.
+    one_line = value.rstrip("\r\n")
+    if "\n" not in one_line:
+        value = one_line
+    if not value:
+        raise _fail(ValueError("no value on standard input"))
+    return value
+
+
+@secrets_app.command("set")
+def secrets_set(account: AccountArgument, name: EntryArgument, config: ConfigOption = None) -> None:
+    """Store a secret read from standard input (never from the command line).
+
+    Example: echo -n "$KEY" | stripe-netsuite secrets set main stripe_api_key
+    """
+    value = _stdin_secret()
+    vault = _open_vault(config)
+    try:
+        vault.set(account, name, value)
+    except ConfigError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f'stored {account}/{name}; use "vault:{name}" in [accounts.{account}]')
+
+
+@secrets_app.command("show")
+def secrets_show(
+    account: Annotated[str | None, typer.Argument(help="Only this account")] = None,
+    redacted: Annotated[
+        bool,
+        typer.Option(
+            "--redacted", help="Values are shown as **********: the default and only mode."
+        ),
+    ] = True,
+    config: ConfigOption = None,
+) -> None:
+    """List the stored entries: names, key versions, update times; values always redacted."""
+    entries = _open_vault(config).show(account)
+    if not entries:
+        typer.echo("(no secrets)")
+    for entry in entries:
+        master = entry.provider
+        if entry.master_key_version is not None:
+            master += f" v{entry.master_key_version}"
+        typer.echo(
+            f"{entry.account:<16} {entry.name:<28} ********** data key v{entry.key_version:<3} "
+            f"master {master:<10} {entry.master_key_id}  "
+            f"updated {entry.updated_at.isoformat(timespec='seconds')}"
+        )
+
+
+@secrets_app.command("rotate")
+def secrets_rotate(
+    data_keys: Annotated[
+        bool,
+        typer.Option("--data-keys", help="Also give each account a new data key and re-seal."),
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Add a master key version and re-wrap every data key under it, without downtime."""
+    from stripe_netsuite.vault import RotationStep
+
+    def report(step: RotationStep) -> None:
+        typer.echo(step.action + (f": {step.account}" if step.account else ""))
+
+    try:
+        done = _open_vault(config).rotate(data_keys=data_keys, progress=report)
+    except ConfigError as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"rotated {len(done)} account{'s' if len(done) != 1 else ''}")
+
+
+@secrets_app.command("delete")
+def secrets_delete(
+    account: AccountArgument, name: EntryArgument, config: ConfigOption = None
+) -> None:
+    """Remove one stored secret."""
+    if not _open_vault(config).delete(account, name):
+        typer.echo(f"no secret {account}/{name}", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"deleted {account}/{name}")
 
 
 def main() -> None:

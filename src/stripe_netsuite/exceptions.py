@@ -1,14 +1,23 @@
 """The error tree. The worker branches on the class, never on the message.
 
+A class with two parents is drawn under each of them.
+
 SyncError
 ├── RetriableError        transient: back off with jitter, then try again
-│   └── NetSuiteRetriable     429 / CONCURRENCY_LIMIT_EXCEEDED, 5xx, timeouts, resets
+│   ├── NetSuiteRetriable     429 / CONCURRENCY_LIMIT_EXCEEDED, 5xx, timeouts, resets
+│   └── StripeUnavailable     Stripe could not be reached or asked us to slow down
 ├── NeedsAttention        permanent: parked with its message until a person acts
 │   ├── NetSuiteRejected      NetSuite refused the body (USER_ERROR, INVALID_CONTENT, ...)
 │   ├── AuthenticationFailed  credentials refused even after re-authenticating
-│   └── MappingError          the Stripe object cannot be expressed in NetSuite
+│   ├── MappingError          the Stripe object cannot be expressed in NetSuite
+│   └── StripeRejected        Stripe refused a request (bad key, unknown object, ...)
+├── NetSuiteError         NetSuite answered with an error; carries status, code and path
+│   ├── NetSuiteRetriable
+│   ├── NetSuiteRejected
+│   └── AuthenticationFailed
 ├── Skip                  by a named rule: recorded, not an error
-└── ConfigError           the configuration file or environment is wrong
+└── ConfigError           the configuration file or environment is wrong; a job that
+                          meets one is parked like NeedsAttention
 """
 
 from __future__ import annotations
@@ -100,14 +109,10 @@ class NetSuiteError(SyncError):
 
 
 class NetSuiteRetriable(NetSuiteError, RetriableError):
-    """NetSuite is busy or failing (429, 5xx, timeout, connection reset)."""
+    """NetSuite is busy or failing (429, 5xx, timeout, connection reset).
 
-    def __init__(
-        self, message: str | None = None, *, retry_after: float | None = None, **facts: Any
-    ) -> None:
-        NetSuiteError.__init__(self, message, **facts)
-        # Set last: the cooperative __init__ chain passes through RetriableError.
-        self.retry_after = retry_after
+    ``retry_after`` passes through `NetSuiteError`'s keywords on to `RetriableError`.
+    """
 
 
 class NetSuiteRejected(NetSuiteError, NeedsAttention):

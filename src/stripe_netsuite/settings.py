@@ -16,10 +16,21 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from stripe_netsuite.credentials import SecretResolver
 from stripe_netsuite.exceptions import ConfigError
+from stripe_netsuite.retry import RetryPolicy
 
 DEFAULT_DATABASE_URL = "sqlite:///stripe-netsuite.db"
 
@@ -43,7 +54,34 @@ class Settings(BaseSettings):
     events_poll_seconds: float = 30.0
     #: Seconds between automatic retries of parked jobs (0 disables).
     auto_retry_seconds: float = 3600.0
+    #: Attempts a job failing with a retriable error gets before it is parked.
+    retry_max_attempts: int = Field(default=8, gt=0)
+    #: Seconds a job waits after its first failure; doubled after each further one ...
+    retry_base_seconds: float = Field(default=2.0, gt=0)
+    #: ... up to this many.
+    retry_cap_seconds: float = Field(default=600.0, gt=0)
+    #: Attempts a job failing with an unclassified error gets before it is parked.
+    retry_unexpected_attempts: int = Field(default=3, gt=0)
     log_level: str = "INFO"
+
+    @field_validator("retry_cap_seconds")
+    @classmethod
+    def _cap_not_below_base(cls, value: float, info: ValidationInfo) -> float:
+        # Fields validate in order: the base is known here unless it was invalid itself.
+        base = info.data.get("retry_base_seconds")
+        if base is not None and value < base:
+            raise ValueError(f"must be at least SNS_RETRY_BASE_SECONDS ({base})")
+        return value
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The worker's retry policy, from the ``SNS_RETRY_*`` variables."""
+        return RetryPolicy(
+            max_attempts=self.retry_max_attempts,
+            base_seconds=self.retry_base_seconds,
+            cap_seconds=self.retry_cap_seconds,
+            unexpected_attempts=self.retry_unexpected_attempts,
+        )
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -82,15 +120,26 @@ class NetSuiteConfig(_Strict):
     auth: NetSuiteAuth = NetSuiteAuth.OAUTH2
     client_id: str | None = None
     certificate_id: str | None = None
+    #: The certificate's PEM private key (a secret: ``file:``, ``env:`` or ``vault:``) ...
+    private_key: SecretStr | None = None
+    #: ... or the path of the PEM file (read when the client is built).
     private_key_file: Path | None = None
-    consumer_key: str | None = None
-    consumer_secret: str | None = None
-    token_id: str | None = None
-    token_secret: str | None = None
+    #: Passphrase of an encrypted PEM private key.
+    private_key_passphrase: SecretStr | None = None
+    consumer_key: SecretStr | None = None
+    consumer_secret: SecretStr | None = None
+    token_id: SecretStr | None = None
+    token_secret: SecretStr | None = None
     #: Requests in flight at once against this NetSuite account, across all workers.
     concurrency: int = Field(default=5, ge=1, le=100)
     timeout_seconds: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=5, ge=1)
+
+    @model_validator(mode="after")
+    def _one_private_key(self) -> NetSuiteConfig:
+        if self.private_key is not None and self.private_key_file is not None:
+            raise ValueError("give private_key or private_key_file, not both")
+        return self
 
     @property
     def rest_base_url(self) -> str:
@@ -214,8 +263,11 @@ class AccountConfig(_Strict):
 
     #: Stripe account id (``acct_…``); the prefix of every externalId.
     stripe_account_id: str
-    stripe_api_key: str
-    stripe_webhook_secret: str | None = None
+    stripe_api_key: SecretStr
+    stripe_webhook_secret: SecretStr | None = None
+    #: AWS KMS key (id, ARN or alias) wrapping this account's vault data key;
+    #: ``SNS_KMS_KEY_ID`` when absent.
+    kms_key_id: str | None = None
     #: Overrides Stripe's API base (the sandbox).
     stripe_api_base: str | None = None
     netsuite: NetSuiteConfig
@@ -229,17 +281,6 @@ class AccountConfig(_Strict):
     #: Metadata → field mappings per NetSuite record type.
     fields: dict[str, list[FieldMapping]] = Field(default_factory=dict)
 
-    @field_validator("stripe_api_key", "stripe_webhook_secret", mode="before")
-    @classmethod
-    def _from_env(cls, value: Any) -> Any:
-        # "env:NAME" keeps secrets out of the file.
-        if isinstance(value, str) and value.startswith("env:"):
-            name = value[4:]
-            if name not in os.environ:
-                raise ValueError(f"environment variable {name} is not set")
-            return os.environ[name]
-        return value
-
 
 class Config(_Strict):
     """The whole config file: accounts by name (the name is in the webhook URL)."""
@@ -251,26 +292,80 @@ class Config(_Strict):
         return self.accounts[name]
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate the TOML config; a problem raises `ConfigError` naming file and key."""
+def load_config(path: Path, *, secrets: SecretResolver | None = None) -> Config:
+    """Read and validate the TOML config; a problem raises `ConfigError` naming file and key.
+
+    *secrets* resolves ``env:`` / ``file:`` / ``vault:`` references; the default one reads
+    the environment and files and has no vault.
+    """
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError("file not found", file=str(path)) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from exc
-    return parse_config(raw, source=str(path))
+    return parse_config(raw, source=str(path), secrets=secrets)
 
 
-def parse_config(raw: Mapping[str, Any], *, source: str = "<config>") -> Config:
-    """Validate an already-parsed config mapping."""
+def parse_config(
+    raw: Mapping[str, Any], *, source: str = "<config>", secrets: SecretResolver | None = None
+) -> Config:
+    """Validate an already-parsed config mapping, then resolve its secret references."""
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
         raise _config_error(exc, file=source) from exc
     if not config.accounts:
         raise ConfigError("no account is configured", file=source, key="accounts")
-    return config
+    # References are resolved after validation, so a typo is reported before any
+    # environment variable, file or vault entry is read.
+    resolver = secrets or SecretResolver()
+    accounts = {
+        name: _resolved(account, name=name, resolver=resolver, source=source)
+        for name, account in config.accounts.items()
+    }
+    return config.model_copy(update={"accounts": accounts})
+
+
+#: Config keys that hold secrets, per table; a PEM key is read whole, the rest as one line.
+ACCOUNT_SECRETS = ("stripe_api_key", "stripe_webhook_secret")
+NETSUITE_SECRETS = (
+    "private_key",
+    "private_key_passphrase",
+    "consumer_key",
+    "consumer_secret",
+    "token_id",
+    "token_secret",
+)
+_WHOLE = frozenset({"private_key"})
+
+
+def _resolved(
+    account: AccountConfig, *, name: str, resolver: SecretResolver, source: str
+) -> AccountConfig:
+    def values(model: BaseModel, keys: tuple[str, ...], prefix: str) -> dict[str, SecretStr]:
+        found = {}
+        for key in keys:
+            secret = getattr(model, key)
+            if isinstance(secret, SecretStr):
+                found[key] = SecretStr(
+                    resolver.resolve(
+                        secret.get_secret_value(),
+                        account=name,
+                        key=f"{prefix}{key}",
+                        source=source,
+                        whole=key in _WHOLE,
+                    )
+                )
+        return found
+
+    prefix = f"accounts.{name}."
+    netsuite = account.netsuite.model_copy(
+        update=values(account.netsuite, NETSUITE_SECRETS, prefix + "netsuite.")
+    )
+    update: dict[str, Any] = {"netsuite": netsuite}
+    update.update(values(account, ACCOUNT_SECRETS, prefix))
+    return account.model_copy(update=update)
 
 
 def _config_error(exc: ValidationError, *, file: str, prefix: str = "") -> ConfigError:
@@ -287,3 +382,63 @@ def _config_error(exc: ValidationError, *, file: str, prefix: str = "") -> Confi
     if more:
         message += f" (and {more} more problem{'s' if more > 1 else ''})"
     return ConfigError(message, file=file, key=key)
+
+
+DEFAULT_MASTER_KEY_FILE = "stripe-netsuite.key"
+
+
+class VaultSettings(BaseSettings):
+    """Where the vault's master key lives, from ``SNS_MASTER_KEY_FILE`` / ``SNS_KMS_*``.
+
+    Read apart from `Settings` because only the commands that open the vault need it.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="SNS_", extra="ignore")
+
+    #: Local master key file, created (mode 0600) by the first ``secrets set``.
+    master_key_file: Path = Path(DEFAULT_MASTER_KEY_FILE)
+    #: AWS KMS key (id, ARN or alias) for accounts without their own ``kms_key_id``;
+    #: when set, or when an account names a KMS key, KMS wraps the data keys.
+    kms_key_id: str | None = None
+    #: AWS region of the KMS keys (boto3's own configuration when absent).
+    kms_region: str | None = None
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> VaultSettings:
+        """Build from a mapping of environment variables (``os.environ`` by default)."""
+        env = os.environ if environ is None else environ
+        values = {
+            name: env[f"SNS_{name.upper()}"]
+            for name in cls.model_fields
+            if f"SNS_{name.upper()}" in env
+        }
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise _config_error(exc, file="environment", prefix="SNS_") from exc
+
+
+def account_kms_key_ids(path: Path) -> dict[str, str]:
+    """Each account's ``kms_key_id`` read straight from the TOML file, secrets unresolved.
+
+    The vault needs them before the config can be loaded (loading may read the vault);
+    a missing file has none.
+    """
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=str(path)) from exc
+    accounts = raw.get("accounts")
+    found: dict[str, str] = {}
+    for name, table in (accounts if isinstance(accounts, dict) else {}).items():
+        key_id = table.get("kms_key_id") if isinstance(table, dict) else None
+        if key_id is None:
+            continue
+        if not isinstance(key_id, str) or not key_id:
+            raise ConfigError(
+                "must be a KMS key id", file=str(path), key=f"accounts.{name}.kms_key_id"
+            )
+        found[name] = key_id
+    return found

@@ -18,7 +18,7 @@ import httpx
 import pytest
 import stripe
 
-from stripe_netsuite.engine.runtime import Runtime
+from stripe_netsuite.engine.runtime import Runtime, running
 from stripe_netsuite.settings import Settings, parse_config
 from stripe_netsuite.store import db, queue
 from stripe_netsuite_sandbox import books
@@ -87,8 +87,12 @@ def test_customer_sync_against_localstripe(localstripe: str, tmp_path: Path) -> 
         settings = Settings(database_url=url, events_poll_seconds=0)
 
         async def run() -> None:
-            async with Runtime(settings=settings, config=config, database=database) as runtime:
-                await runtime.worker(poll_seconds=0.05).run_until_idle(timeout=60)
+            runtime = Runtime(settings=settings, config=config, database=database)
+            async with running(runtime, with_scheduler=False):
+                deadline = time.monotonic() + 60
+                while not await asyncio.to_thread(queue.is_idle, database):
+                    assert time.monotonic() < deadline, "the queue did not drain in time"
+                    await asyncio.sleep(0.05)
 
         asyncio.run(run())
         assert queue.counts(database) == {("customer", "done"): 1}

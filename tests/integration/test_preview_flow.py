@@ -73,8 +73,11 @@ async def ctx(tmp_path: Path) -> AsyncIterator[FlowContext]:
             database=database,
         )
         # Nothing was written to NetSuite.
-        records = await client.list("salesOrder")
-        assert records.items == []
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://netsuite.test"
+        ) as books:
+            records = (await books.get("/__sandbox/records")).json()
+        assert records.get("salesOrder", []) == []
 
 
 async def test_checkout_session_previews_as_a_sales_order(ctx: FlowContext) -> None:

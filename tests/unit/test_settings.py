@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from stripe_netsuite.exceptions import ConfigError
+from stripe_netsuite.retry import RetryPolicy
 from stripe_netsuite.settings import CustomerType, Settings, load_config
 
 MINIMAL = """
@@ -78,7 +79,7 @@ def test_secret_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     config = load_config(
         write(tmp_path, MINIMAL.replace('"sk_test_1"', '"env:SNS_TEST_STRIPE_KEY"'))
     )
-    assert config.account("main").stripe_api_key == "sk_test_from_env"
+    assert config.account("main").stripe_api_key.get_secret_value() == "sk_test_from_env"
 
 
 def test_secret_from_missing_environment_variable_is_an_error(tmp_path: Path) -> None:
@@ -98,3 +99,43 @@ def test_settings_error_names_the_variable() -> None:
         Settings.from_environ({"SNS_PORT": "eighty"})
     assert info.value.key == "SNS_PORT"
     assert info.value.file == "environment"
+
+
+def test_the_retry_policy_comes_from_the_environment() -> None:
+    assert Settings.from_environ({}).retry_policy == RetryPolicy(
+        max_attempts=8, base_seconds=2.0, cap_seconds=600.0, unexpected_attempts=3
+    )
+    settings = Settings.from_environ(
+        {
+            "SNS_RETRY_MAX_ATTEMPTS": "5",
+            "SNS_RETRY_BASE_SECONDS": "0.5",
+            "SNS_RETRY_CAP_SECONDS": "60",
+            "SNS_RETRY_UNEXPECTED_ATTEMPTS": "1",
+        }
+    )
+    assert settings.retry_policy == RetryPolicy(
+        max_attempts=5, base_seconds=0.5, cap_seconds=60.0, unexpected_attempts=1
+    )
+
+
+@pytest.mark.parametrize(
+    ("environ", "key", "problem"),
+    [
+        ({"SNS_RETRY_MAX_ATTEMPTS": "0"}, "SNS_RETRY_MAX_ATTEMPTS", "greater than 0"),
+        ({"SNS_RETRY_BASE_SECONDS": "-1"}, "SNS_RETRY_BASE_SECONDS", "greater than 0"),
+        ({"SNS_RETRY_UNEXPECTED_ATTEMPTS": "x"}, "SNS_RETRY_UNEXPECTED_ATTEMPTS", "valid integer"),
+        (
+            {"SNS_RETRY_BASE_SECONDS": "30", "SNS_RETRY_CAP_SECONDS": "10"},
+            "SNS_RETRY_CAP_SECONDS",
+            "must be at least SNS_RETRY_BASE_SECONDS (30.0)",
+        ),
+    ],
+)
+def test_a_bad_retry_setting_names_the_variable_and_the_problem(
+    environ: dict[str, str], key: str, problem: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_environ(environ)
+    assert info.value.key == key
+    assert problem in str(info.value)
+    assert str(info.value).startswith(f"environment:{key}: ")

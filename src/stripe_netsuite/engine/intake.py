@@ -11,24 +11,9 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
+from stripe_netsuite import kinds
 from stripe_netsuite.store import inbox, queue
 from stripe_netsuite.stripe_api.webhooks import EventRef
-
-#: Stripe object type → the flow ("kind") that syncs it.
-OBJECT_KINDS: dict[str, str] = {
-    "customer": "customer",
-    "price": "price",
-    "plan": "plan",
-    "product": "product",
-    "coupon": "coupon",
-    "invoice": "invoice",
-    "charge": "charge",
-    "refund": "refund",
-    "dispute": "dispute",
-    "credit_note": "credit_note",
-    "payout": "payout",
-    "checkout.session": "checkout_session",
-}
 
 
 class Intake(StrEnum):
@@ -43,10 +28,10 @@ class Intake(StrEnum):
     IGNORED = "ignored"
 
 
-def kind_for(ref: EventRef, kinds: Collection[str]) -> str | None:
+def kind_for(ref: EventRef, enabled: Collection[str]) -> str | None:
     """The flow for the event's object, if that flow is enabled."""
-    kind = OBJECT_KINDS.get(ref.object_type)
-    return kind if kind in kinds else None
+    found = kinds.by_object_type(ref.object_type)
+    return found.name if found is not None and found.name in enabled else None
 
 
 def accept(database: sa.Engine, *, account: str, ref: EventRef, kinds: Collection[str]) -> Intake:

@@ -10,7 +10,7 @@ from typing import Any
 
 from stripe_netsuite import money
 from stripe_netsuite.flows.context import FlowContext
-from stripe_netsuite.flows.payout import ROLE, SETTLED
+from stripe_netsuite.flows.payout import KIND, SETTLED
 from stripe_netsuite.mapping import reconciliation
 from stripe_netsuite.mapping.records import external_id_for
 from stripe_netsuite.store import links
@@ -36,7 +36,7 @@ async def payouts(
 async def report(ctx: FlowContext, payout: dict[str, Any]) -> reconciliation.PayoutReport:
     """Compare one payout with its deposit as NetSuite has it now."""
     link = await asyncio.to_thread(
-        links.get, ctx.database, account=ctx.name, stripe_id=payout["id"], role=ROLE
+        links.get, ctx.database, account=ctx.name, stripe_id=payout["id"], role=KIND.role
     )
     if link is not None and link.internal_id:
         body = await ctx.netsuite.get(link.record_type, link.internal_id, expand=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -12,8 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from stripe_netsuite import exceptions, flows
-from stripe_netsuite.engine.worker import RetryPolicy, Worker
-from stripe_netsuite.flows import payout as payout_flow
+from stripe_netsuite.engine import intake
+from stripe_netsuite.engine.job_store import SqlJobStore
+from stripe_netsuite.engine.worker import Worker
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.netsuite.client import NetSuiteClient
 from stripe_netsuite.netsuite.governor import governor_for
@@ -68,41 +70,40 @@ class Runtime:
         return flows.enabled_kinds(self.config.accounts[account])
 
     async def handle(self, account: str, kind: str, object_id: str) -> None:
-        """Run the flow for one job."""
+        """Run the flow for one job, then queue the follow-up jobs the flows' hooks ask for."""
         ctx = self.contexts.get(account)
         if ctx is None:
             raise exceptions.NeedsAttention(f"account {account!r} is no longer configured")
-        entry = flows.REGISTRY.get(kind)
-        if entry is None or kind not in self.kinds(account):
+        flow = flows.REGISTRY.get(kind)
+        if flow is None or kind not in self.kinds(account):
             raise exceptions.Skip("flow_disabled", f"the {kind} flow is not enabled")
         async with flows.registry.object_lock(ctx, object_id):
-            await entry.flow(ctx, object_id)
-        waiting = await payout_flow.release(ctx, object_id)
-        if waiting is not None:
-            # A deposit posted with this object in suspense: post it again, corrected.
+            await flow(ctx, object_id)
+        for follow_kind, follow_id in await flows.registry.follow_ups(ctx, kind, object_id):
             await asyncio.to_thread(
-                queue.enqueue, self.database, account=account, kind="payout", object_id=waiting
+                queue.enqueue, self.database, account=account, kind=follow_kind, object_id=follow_id
             )
 
     def worker(self, **overrides: Any) -> Worker:
         """A worker wired to this runtime's handler and the settings."""
         options: dict[str, Any] = {
-            "database": self.database,
+            "store": SqlJobStore(self.database),
             "handler": self.handle,
             "concurrency": self.settings.worker_concurrency,
             "lease_seconds": self.settings.lease_seconds,
-            "retry": RetryPolicy(),
+            "retry": self.settings.retry_policy,
         }
         options.update(overrides)
         return Worker(**options)
 
     async def catch_up(self) -> None:
-        """Poll each account's Stripe events list once."""
+        """Poll each account's Stripe events list once, through the same intake as webhooks."""
         for name, ctx in self.contexts.items():
+            accept = functools.partial(
+                intake.accept, self.database, account=name, kinds=self.kinds(name)
+            )
             try:
-                await events.catch_up(
-                    ctx.stripe, self.database, account=name, kinds=self.kinds(name)
-                )
+                await events.catch_up(ctx.stripe, self.database, account=name, accept=accept)
             except exceptions.SyncError as exc:
                 log.warning("events poll failed account=%s error=%s", name, exc)
 

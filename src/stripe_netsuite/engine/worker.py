@@ -2,8 +2,9 @@
 
 Outcomes are decided by the error's class alone (exceptions.py): `Skip` is recorded
 as skipped, `RetriableError` goes back to the queue with exponential backoff and
-jitter, `NeedsAttention` is parked with its message. Anything unclassified is a bug:
-it is retried a few times (it may have been transient) and then parked.
+jitter (`retry.RetryPolicy`) until its attempts run out, `NeedsAttention` and
+`ConfigError` are parked with their message. Anything unclassified is a bug: it is
+retried a few times (it may have been transient) and then parked.
 """
 
 from __future__ import annotations
@@ -13,29 +14,17 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-
-import sqlalchemy as sa
+from collections.abc import Awaitable, Callable
 
 from stripe_netsuite import exceptions
-from stripe_netsuite.store import inbox, queue
+from stripe_netsuite.engine.job_store import JobStore
+from stripe_netsuite.retry import Jitter, RetryPolicy, equal_jitter
+from stripe_netsuite.store import queue
 
 log = logging.getLogger(__name__)
 
 #: Runs one job: (account name, kind, object id) → awaitable.
 Handler = Callable[[str, str, str], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How often and how patiently a failing job is tried again."""
-
-    max_attempts: int = 8
-    base_seconds: float = 2.0
-    cap_seconds: float = 600.0
-    #: Unclassified errors get this many attempts before they are parked.
-    unexpected_attempts: int = 3
 
 
 def worker_id() -> str:
@@ -49,20 +38,22 @@ class Worker:
     def __init__(
         self,
         *,
-        database: sa.Engine,
+        store: JobStore,
         handler: Handler,
         concurrency: int = 8,
         lease_seconds: float = 60.0,
         poll_seconds: float = 0.2,
         retry: RetryPolicy | None = None,
+        jitter: Jitter = equal_jitter,
         name: str | None = None,
     ) -> None:
-        self.database = database
+        self.store = store
         self.handler = handler
         self.concurrency = concurrency
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
         self.retry = retry or RetryPolicy()
+        self.jitter = jitter
         self.name = name or worker_id()
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
@@ -73,6 +64,7 @@ class Worker:
         self._wake.set()
 
     def stop(self) -> None:
+        """Stop claiming; `run` returns once the running jobs are finished."""
         self._stopping.set()
         self._wake.set()
 
@@ -83,8 +75,7 @@ class Worker:
             claimed: list[queue.Job] = []
             if free > 0:
                 claimed = await asyncio.to_thread(
-                    queue.claim,
-                    self.database,
+                    self.store.claim,
                     worker_id=self.name,
                     lease_seconds=self.lease_seconds,
                     limit=free,
@@ -106,52 +97,28 @@ class Worker:
         self._running.discard(task)
         self._wake.set()
 
-    async def run_until_idle(self, *, timeout: float = 60.0) -> None:
-        """Run until nothing is pending or running (tests, the demo, ``--once``)."""
-        runner = asyncio.create_task(self.run())
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        try:
-            while True:
-                await asyncio.sleep(self.poll_seconds)
-                idle = await asyncio.to_thread(queue.is_idle, self.database)
-                if idle and not self._running:
-                    return
-                if loop.time() > deadline:
-                    raise TimeoutError("the queue did not drain in time")
-        finally:
-            self.stop()
-            await runner
-
     async def _run_one(self, job: queue.Job) -> None:
         heartbeat = asyncio.create_task(self._heartbeat(job))
         try:
             await self.handler(job.account, job.kind, job.object_id)
         except exceptions.Skip as exc:
             log.info("job skipped job_id=%s kind=%s rule=%s", job.id, job.kind, exc.rule)
-            if await asyncio.to_thread(queue.skip, self.database, job, self.name, rule=exc.rule):
-                await asyncio.to_thread(self._events_handled, job)
-        except exceptions.NeedsAttention as exc:
+            if await asyncio.to_thread(self.store.skip, job, worker_id=self.name, rule=exc.rule):
+                await asyncio.to_thread(self.store.events_handled, job)
+        except (exceptions.NeedsAttention, exceptions.ConfigError) as exc:
+            # A wrong configuration stays wrong however often the job runs: a person acts.
             log.warning("job parked job_id=%s kind=%s error=%s", job.id, job.kind, exc)
-            await asyncio.to_thread(queue.park, self.database, job, self.name, error=exc)
+            await asyncio.to_thread(self.store.park, job, worker_id=self.name, error=exc)
         except exceptions.RetriableError as exc:
             await self._retry_or_park(job, exc, self.retry.max_attempts, exc.retry_after)
         except Exception as exc:
             log.exception("job failed unexpectedly job_id=%s kind=%s", job.id, job.kind)
             await self._retry_or_park(job, exc, self.retry.unexpected_attempts, None)
         else:
-            if await asyncio.to_thread(queue.complete, self.database, job, self.name):
-                await asyncio.to_thread(self._events_handled, job)
+            if await asyncio.to_thread(self.store.complete, job, worker_id=self.name):
+                await asyncio.to_thread(self.store.events_handled, job)
         finally:
             heartbeat.cancel()
-
-    def _events_handled(self, job: queue.Job) -> None:
-        inbox.mark_object_handled(
-            self.database,
-            account=job.account,
-            object_id=job.object_id,
-            received_before=job.claimed_at,
-        )
 
     async def _retry_or_park(
         self, job: queue.Job, exc: BaseException, attempts: int, retry_after: float | None
@@ -160,16 +127,12 @@ class Worker:
             log.warning(
                 "job parked after %s attempts job_id=%s error=%s", job.attempts, job.id, exc
             )
-            await asyncio.to_thread(queue.park, self.database, job, self.name, error=exc)
+            await asyncio.to_thread(self.store.park, job, worker_id=self.name, error=exc)
             return
-        delay = queue.backoff_delay(
-            job.attempts, base=self.retry.base_seconds, cap=self.retry.cap_seconds
-        )
-        if retry_after is not None:
-            delay = max(delay, retry_after)
+        delay = self.retry.delay(job.attempts, retry_after=retry_after, jitter=self.jitter)
         log.info("job retry job_id=%s in=%.1fs error=%s", job.id, delay, exc)
         await asyncio.to_thread(
-            queue.retry_later, self.database, job, self.name, error=exc, delay_seconds=delay
+            self.store.retry_later, job, worker_id=self.name, error=exc, delay_seconds=delay
         )
 
     async def _heartbeat(self, job: queue.Job) -> None:
@@ -177,18 +140,8 @@ class Worker:
         while True:
             await asyncio.sleep(self.lease_seconds / 3)
             await asyncio.to_thread(
-                queue.extend_lease, self.database, job.id, self.name, self.lease_seconds
+                self.store.extend_lease,
+                job.id,
+                worker_id=self.name,
+                lease_seconds=self.lease_seconds,
             )
-
-
-def dispatch(flows: Mapping[str, Handler]) -> Handler:
-    """One handler that routes on the job's kind."""
-
-    async def handle(account: str, kind: str, object_id: str) -> None:
-        try:
-            flow = flows[kind]
-        except KeyError:
-            raise exceptions.Skip("no_flow", f"no flow handles {kind!r}") from None
-        await flow(account, kind, object_id)
-
-    return handle

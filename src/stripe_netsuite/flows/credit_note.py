@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from stripe_netsuite import kinds
 from stripe_netsuite.flows import posting
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.fetch import fetch_gated
 from stripe_netsuite.flows.transactions import mapping_context
 from stripe_netsuite.mapping import credit_note as credit_note_mapping
-from stripe_netsuite.mapping.metadata import LINK_KEYS, linked_id
+from stripe_netsuite.mapping.metadata import linked_id
 from stripe_netsuite.mapping.transaction import id_of
 
-ROLE = "credit_memo"
+KIND = kinds.get("credit_note")
 
 
 async def sync(ctx: FlowContext, credit_note_id: str) -> None:
     """Post the credit memo; the refunds it made follow through the refund flow."""
-    note = await fetch_gated(ctx, "credit_notes", credit_note_id, expand=("refunds.refund",))
+    note = await fetch_gated(ctx, KIND.resource, credit_note_id, expand=("refunds.refund",))
     if await posting.linked_instead(
         ctx,
         stripe_id=credit_note_id,
-        role=ROLE,
+        role=KIND.role,
         record_type="creditMemo",
-        internal_id=linked_id(note, ROLE),
+        internal_id=linked_id(note, KIND.role),
     ):
         return
     mctx = await mapping_context(
@@ -42,9 +43,8 @@ async def sync(ctx: FlowContext, credit_note_id: str) -> None:
         await posting.post(ctx, out_of_band)
     await posting.write_back(
         ctx,
-        resource="credit_notes",
+        KIND,
         object_id=credit_note_id,
         metadata=note.get("metadata") or {},
-        key=LINK_KEYS[ROLE],
         internal_id=memo,
     )

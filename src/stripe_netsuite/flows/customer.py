@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
+from stripe_netsuite import kinds
 from stripe_netsuite.flows import posting
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.fetch import fetch_gated
@@ -15,19 +16,18 @@ from stripe_netsuite.mapping.context import MappingContext
 from stripe_netsuite.mapping.metadata import linked_id
 from stripe_netsuite.store import links
 
-ROLE = "customer"
-WRITE_BACK_KEY = "netsuite_customer_id"
+KIND = kinds.get("customer")
 
 
 async def sync(ctx: FlowContext, customer_id: str) -> None:
     """Fetch the customer fresh, then link, create or update its NetSuite customer."""
-    customer = await fetch_gated(ctx, "customers", customer_id)
+    customer = await fetch_gated(ctx, KIND.resource, customer_id)
     if await posting.linked_instead(
         ctx,
         stripe_id=customer_id,
-        role=ROLE,
+        role=KIND.role,
         record_type="customer",
-        internal_id=linked_id(customer, ROLE),
+        internal_id=linked_id(customer, KIND.role),
     ):
         # A NetSuite customer named in metadata is used as it is: nothing is created.
         return
@@ -42,10 +42,9 @@ async def sync(ctx: FlowContext, customer_id: str) -> None:
     await _primary_currency(ctx, customer_id, internal_id, record.body, mctx.currency_ids)
     await posting.write_back(
         ctx,
-        resource="customers",
+        KIND,
         object_id=customer_id,
         metadata=customer.get("metadata") or {},
-        key=WRITE_BACK_KEY,
         internal_id=internal_id,
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from stripe_netsuite import exceptions
+from stripe_netsuite import exceptions, kinds
 from stripe_netsuite.flows import posting, registry
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.fetch import fetch, fetch_gated
@@ -12,12 +12,12 @@ from stripe_netsuite.flows.transactions import invoice_of_charge, mapping_contex
 from stripe_netsuite.mapping import dispute as dispute_mapping
 from stripe_netsuite.mapping.transaction import id_of
 
-ROLE = "refund"
+KIND = kinds.get("dispute")
 
 
 async def sync(ctx: FlowContext, dispute_id: str) -> None:
     """Post what has happened to the money so far; inquiries post nothing."""
-    dispute = await fetch_gated(ctx, "disputes", dispute_id, expand=("balance_transactions",))
+    dispute = await fetch_gated(ctx, KIND.resource, dispute_id, expand=("balance_transactions",))
     charge_id = id_of(dispute.get("charge"))
     charge = await fetch(ctx, "charges", charge_id) if charge_id else {}
     payment_ids = {charge_id: await registry.ensure(ctx, "charge", charge_id)} if charge_id else {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from stripe_netsuite import kinds
 from stripe_netsuite.flows import posting, registry
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.fetch import fetch_gated
@@ -15,21 +16,20 @@ from stripe_netsuite.mapping.context import MappingContext
 from stripe_netsuite.mapping.metadata import linked_id
 from stripe_netsuite.stripe_api.client import as_dict, call
 
-ROLE = "invoice"
-WRITE_BACK_KEY = "netsuite_invoice_id"
+KIND = kinds.get("invoice")
 EXPAND = ("discounts", "total_discount_amounts.discount")
 
 
 async def sync(ctx: FlowContext, invoice_id: str) -> None:
     """Post the finalized invoice with its lines, discounts, tax and balance credit."""
-    invoice = await fetch_gated(ctx, "invoices", invoice_id, expand=EXPAND)
+    invoice = await fetch_gated(ctx, KIND.resource, invoice_id, expand=EXPAND)
     await _all_lines(ctx, invoice)
     if await posting.linked_instead(
         ctx,
         stripe_id=invoice_id,
-        role=ROLE,
+        role=KIND.role,
         record_type="invoice",
-        internal_id=linked_id(invoice, ROLE),
+        internal_id=linked_id(invoice, KIND.role),
     ):
         return
     mctx = await context_for(ctx, invoice)
@@ -39,10 +39,9 @@ async def sync(ctx: FlowContext, invoice_id: str) -> None:
         await posting.post(ctx, credit)
     await posting.write_back(
         ctx,
-        resource="invoices",
+        KIND,
         object_id=invoice_id,
         metadata=invoice.get("metadata") or {},
-        key=WRITE_BACK_KEY,
         internal_id=internal_id,
     )
 

@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-from stripe_netsuite import exceptions
+from stripe_netsuite import exceptions, kinds
 from stripe_netsuite.flows import posting, registry
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.fetch import fetch_gated
 from stripe_netsuite.flows.transactions import mapping_context
 from stripe_netsuite.mapping import order as order_mapping
-from stripe_netsuite.mapping.metadata import LINK_KEYS, linked_id
+from stripe_netsuite.mapping.metadata import linked_id
 from stripe_netsuite.mapping.transaction import id_of
 
-ROLE = "sales_order"
+KIND = kinds.get("checkout_session")
 
 
 async def sync(ctx: FlowContext, session_id: str) -> None:
     """Post the completed session as an approved sales order."""
     session = await fetch_gated(
-        ctx, "checkout.sessions", session_id, expand=("line_items", "line_items.data.discounts")
+        ctx, KIND.resource, session_id, expand=("line_items", "line_items.data.discounts")
     )
     if session.get("status") != "complete":
         raise exceptions.Skip("checkout_not_complete", object_id=session_id)
     if await posting.linked_instead(
         ctx,
         stripe_id=session_id,
-        role=ROLE,
+        role=KIND.role,
         record_type="salesOrder",
-        internal_id=linked_id(session, ROLE),
+        internal_id=linked_id(session, KIND.role),
     ):
         return
     deps = [
@@ -44,9 +44,8 @@ async def sync(ctx: FlowContext, session_id: str) -> None:
     internal_id = await posting.post(ctx, order_mapping.map_order(session, mctx))
     await posting.write_back(
         ctx,
-        resource="checkout.sessions",
+        KIND,
         object_id=session_id,
         metadata=session.get("metadata") or {},
-        key=LINK_KEYS[ROLE],
         internal_id=internal_id,
     )

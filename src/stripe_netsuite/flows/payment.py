@@ -6,33 +6,37 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from stripe_netsuite import exceptions
+from stripe_netsuite import exceptions, kinds
 from stripe_netsuite.flows import posting
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.fetch import fetch_gated
 from stripe_netsuite.flows.transactions import invoice_of_charge, mapping_context
 from stripe_netsuite.mapping import payment as payment_mapping
-from stripe_netsuite.mapping.metadata import LINK_KEYS, linked_id
+from stripe_netsuite.mapping.metadata import linked_id
 from stripe_netsuite.mapping.transaction import id_of
 
-ROLE = "payment"
+KIND = kinds.get("charge")
 
 
 async def sync(ctx: FlowContext, charge_id: str) -> None:
     """Post the payment of a captured charge (partial captures pay their captured part)."""
-    charge = await fetch_gated(ctx, "charges", charge_id, expand=("balance_transaction",))
+    charge = await fetch_gated(ctx, KIND.resource, charge_id, expand=("balance_transaction",))
     if await posting.linked_instead(
         ctx,
         stripe_id=charge_id,
-        role=ROLE,
+        role=KIND.role,
         record_type="customerPayment",
-        internal_id=linked_id(charge, ROLE),
+        internal_id=linked_id(charge, KIND.role),
     ):
         return
     if ctx.account.options.payment_mode == "find":
         found = await find_payment(ctx, charge)
         await posting.link_existing(
-            ctx, stripe_id=charge_id, role=ROLE, record_type="customerPayment", internal_id=found
+            ctx,
+            stripe_id=charge_id,
+            role=KIND.role,
+            record_type="customerPayment",
+            internal_id=found,
         )
         return
     customer = id_of(charge.get("customer"))
@@ -51,10 +55,9 @@ async def sync(ctx: FlowContext, charge_id: str) -> None:
     internal_id = await posting.post(ctx, payment_mapping.map_payment(charge, mctx))
     await posting.write_back(
         ctx,
-        resource="charges",
+        KIND,
         object_id=charge_id,
         metadata=charge.get("metadata") or {},
-        key=LINK_KEYS[ROLE],
         internal_id=internal_id,
     )
 

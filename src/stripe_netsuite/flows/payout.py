@@ -13,20 +13,19 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from stripe_netsuite import exceptions, money
+from stripe_netsuite import exceptions, kinds, money
 from stripe_netsuite.flows import posting, registry
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.fetch import fetch_gated
 from stripe_netsuite.flows.references import currency_ids
 from stripe_netsuite.mapping import payout as payout_mapping
-from stripe_netsuite.mapping.metadata import LINK_KEYS
 from stripe_netsuite.mapping.transaction import expanded
 from stripe_netsuite.store import links
 from stripe_netsuite.stripe_api.client import as_dict, call
 
 log = logging.getLogger(__name__)
 
-ROLE = "deposit"
+KIND = kinds.get("payout")
 #: Link role marking a Stripe object whose sync a deposit waits for.
 AWAITED = "awaited_by_deposit"
 #: Payout statuses with money that has moved (or moved back).
@@ -35,13 +34,13 @@ SETTLED = frozenset({"paid", "failed", "canceled"})
 
 async def sync(ctx: FlowContext, payout_id: str) -> None:
     """Post (or correct) the payout's deposit."""
-    payout = await fetch_gated(ctx, "payouts", payout_id)
+    payout = await fetch_gated(ctx, KIND.resource, payout_id)
     if payout.get("status") not in SETTLED:
         raise exceptions.Skip("payout_not_paid_yet", object_id=payout_id)
     if await posting.linked_instead(
         ctx,
         stripe_id=payout_id,
-        role=ROLE,
+        role=KIND.role,
         record_type="deposit",
         internal_id=payout_mapping.linked_deposit_id(payout),
     ):
@@ -60,10 +59,9 @@ async def sync(ctx: FlowContext, payout_id: str) -> None:
     if posted:
         await posting.write_back(
             ctx,
-            resource="payouts",
+            KIND,
             object_id=payout_id,
             metadata=payout.get("metadata") or {},
-            key=LINK_KEYS[ROLE],
             internal_id=posted[0],
         )
 
@@ -183,14 +181,17 @@ async def _await(ctx: FlowContext, stripe_id: str, payout_id: str) -> None:
     )
 
 
-async def release(ctx: FlowContext, stripe_id: str) -> str | None:
-    """After *stripe_id* synced: the payout whose deposit waited for it, to be re-queued."""
+async def release(ctx: FlowContext, kind: str, stripe_id: str) -> list[tuple[str, str]]:
+    """After-sync hook: once *stripe_id* synced, the payout whose deposit waited for it.
+
+    That deposit posted with the object in suspense; queued again, it is corrected.
+    """
     link = await asyncio.to_thread(
         links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=AWAITED
     )
     if link is None:
-        return None
+        return []
     await asyncio.to_thread(
         links.delete, ctx.database, account=ctx.name, stripe_id=stripe_id, role=AWAITED
     )
-    return link.internal_id
+    return [(KIND.name, link.internal_id)]

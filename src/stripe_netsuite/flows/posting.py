@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from stripe_netsuite import kinds
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.fetch import service_for
 from stripe_netsuite.mapping.records import NetSuiteRecord
@@ -128,23 +129,27 @@ async def link_existing(
 
 async def write_back(
     ctx: FlowContext,
+    kind: kinds.Kind,
     *,
-    resource: str,
     object_id: str,
     metadata: Mapping[str, Any],
-    key: str,
     internal_id: str,
+    key: str | None = None,
 ) -> bool:
     """Put the NetSuite internal id into the Stripe object's metadata, once.
 
-    The update triggers a ``*.updated`` event; its job maps to the same body and so
-    costs no NetSuite call, which is what stops the loop.
+    It goes under the kind's write-back key, or under *key* for items (whose key follows
+    the record type posted). The update triggers a ``*.updated`` event; its job maps to
+    the same body and so costs no NetSuite call, which is what stops the loop.
     """
+    key = key or kind.write_back_key
+    if key is None:
+        raise ValueError(f"{kind.name} objects have no write-back key")
     if ctx.preview is not None:
         return False
     if not ctx.account.options.write_back_ids or metadata.get(key) == internal_id:
         return False
-    service = service_for(ctx, resource)
+    service = service_for(ctx, kind.resource)
     await call(
         lambda: service.update_async(
             object_id,

@@ -10,28 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from stripe_netsuite import exceptions
+from stripe_netsuite import exceptions, kinds
 from stripe_netsuite.flows import registry
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.mapping.records import NetSuiteRecord
-
-#: Stripe id prefixes → job kinds (coupons have ids of the user's choosing).
-PREFIXES: Mapping[str, str] = {
-    "cus_": "customer",
-    "price_": "price",
-    "plan_": "plan",
-    "prod_": "product",
-    "in_": "invoice",
-    "ch_": "charge",
-    "py_": "charge",
-    "re_": "refund",
-    "pyr_": "refund",
-    "cn_": "credit_note",
-    "dp_": "dispute",
-    "du_": "dispute",
-    "po_": "payout",
-    "cs_": "checkout_session",
-}
 
 
 @dataclass(frozen=True)
@@ -46,14 +28,14 @@ class Preview:
 
 
 def kind_of(object_id: str, obj: Mapping[str, Any] | None = None) -> str:
-    """The job kind of a Stripe object, from its ``object`` field or its id prefix."""
-    if obj is not None:
-        kind = str(obj.get("object")).replace(".", "_")
-        if kind in registry.REGISTRY:
-            return kind
-    for prefix, kind in PREFIXES.items():
-        if object_id.startswith(prefix):
-            return kind
+    """The job kind of a Stripe object, from its ``object`` field or its id prefix.
+
+    Coupons have ids of the user's choosing: only their ``object`` field tells.
+    """
+    found = kinds.by_object_type(str(obj.get("object"))) if obj is not None else None
+    found = found or kinds.kind_of_id(object_id)
+    if found is not None:
+        return found.name
     raise exceptions.MappingError(
         f"cannot tell what kind of Stripe object {object_id!r} is; pass --file with its JSON"
     )
@@ -71,7 +53,7 @@ async def preview(
     dry = ctx.previewing({object_id: dict(obj)} if obj is not None else None)
     assert dry.preview is not None
     try:
-        await registry.REGISTRY[kind].flow(dry, object_id)
+        await registry.REGISTRY[kind](dry, object_id)
     except exceptions.Skip as exc:
         return Preview(kind, object_id, tuple(dry.preview), skipped=exc.rule)
     return Preview(kind, object_id, tuple(dry.preview))

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from stripe_netsuite import exceptions
+from stripe_netsuite import exceptions, kinds
 from stripe_netsuite.flows import posting, registry
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.fetch import fetch, fetch_gated
 from stripe_netsuite.flows.transactions import invoice_of_charge, mapping_context
 from stripe_netsuite.mapping import credit_note as credit_note_mapping
 from stripe_netsuite.mapping import refund as refund_mapping
-from stripe_netsuite.mapping.metadata import LINK_KEYS, linked_id
+from stripe_netsuite.mapping.metadata import linked_id
 from stripe_netsuite.mapping.transaction import id_of
 from stripe_netsuite.stripe_api.client import as_dict, call
 
-ROLE = "refund"
+KIND = kinds.get("refund")
 
 
 async def sync(ctx: FlowContext, refund_id: str) -> None:
     """Post the refund: full, partial, or one of several on a charge."""
-    refund = await fetch_gated(ctx, "refunds", refund_id, expand=("balance_transaction",))
+    refund = await fetch_gated(ctx, KIND.resource, refund_id, expand=("balance_transaction",))
     bt = refund.get("balance_transaction")
     if isinstance(bt, dict) and bt.get("reporting_category") == "partial_capture_reversal":
         # The uncaptured part of an authorization was released: the payment already
@@ -29,9 +29,9 @@ async def sync(ctx: FlowContext, refund_id: str) -> None:
     if await posting.linked_instead(
         ctx,
         stripe_id=refund_id,
-        role=ROLE,
+        role=KIND.role,
         record_type="customerRefund",
-        internal_id=linked_id(refund, ROLE),
+        internal_id=linked_id(refund, KIND.role),
     ):
         return
     charge_id = id_of(refund.get("charge"))
@@ -52,10 +52,9 @@ async def sync(ctx: FlowContext, refund_id: str) -> None:
     internal_id = await posting.post(ctx, refund_mapping.map_customer_refund(refund, mctx))
     await posting.write_back(
         ctx,
-        resource="refunds",
+        KIND,
         object_id=refund_id,
         metadata=refund.get("metadata") or {},
-        key=LINK_KEYS[ROLE],
         internal_id=internal_id,
     )
 

@@ -10,39 +10,47 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
 
-from stripe_netsuite import exceptions
+from stripe_netsuite import exceptions, kinds
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.settings import AccountConfig
 from stripe_netsuite.store import links
 
 Flow = Callable[[FlowContext, str], Awaitable[None]]
+#: Runs after every job with ``(ctx, kind, object_id)`` once its flow succeeded; returns
+#: follow-up jobs ``(kind, object_id)`` to queue.
+Hook = Callable[[FlowContext, str, str], Awaitable[Iterable[tuple[str, str]]]]
+
+#: The flow of each kind; what a kind is (role, switch, …) is in `kinds`.
+REGISTRY: dict[str, Flow] = {}
+#: The after-sync hooks, in registration order.
+HOOKS: list[Hook] = []
 
 
-@dataclass(frozen=True)
-class Kind:
-    """One kind of job: the flow that runs it and what it links."""
-
-    flow: Flow
-    #: The link role of the object's main NetSuite record.
-    role: str
-    #: The account flow switch (``[accounts.x.flows]``) that turns it on.
-    switch: str
+def register(name: str, flow: Flow) -> None:
+    """Make *flow* the one that syncs objects of kind *name* (a row of `kinds`)."""
+    kinds.get(name)  # a name that is no kind raises KeyError here, not at the first job
+    REGISTRY[name] = flow
 
 
-REGISTRY: dict[str, Kind] = {}
+def after_sync(hook: Hook) -> Hook:
+    """Run *hook* after every job, so a flow can react to other kinds' syncs."""
+    HOOKS.append(hook)
+    return hook
 
 
-def register(name: str, *, flow: Flow, role: str, switch: str) -> None:
-    """Make *flow* the one that syncs objects of kind *name*."""
-    REGISTRY[name] = Kind(flow=flow, role=role, switch=switch)
+async def follow_ups(ctx: FlowContext, kind: str, object_id: str) -> list[tuple[str, str]]:
+    """The jobs the after-sync hooks ask for once *object_id* of *kind* synced."""
+    found: list[tuple[str, str]] = []
+    for hook in HOOKS:
+        found.extend(await hook(ctx, kind, object_id))
+    return found
 
 
 def enabled_kinds(account: AccountConfig) -> frozenset[str]:
     """The kinds whose flow is registered and switched on for *account*."""
     return frozenset(
-        name for name, kind in REGISTRY.items() if getattr(account.flows, kind.switch, False)
+        name for name in REGISTRY if getattr(account.flows, kinds.get(name).switch, False)
     )
 
 
@@ -51,10 +59,11 @@ async def ensure(ctx: FlowContext, kind: str, stripe_id: str) -> str:
 
     A dependency skipped by a rule skips its dependant too, under a rule that says so.
     """
-    entry = REGISTRY[kind]
+    flow = REGISTRY[kind]
+    role = kinds.get(kind).role
     async with object_lock(ctx, stripe_id):
         link = await asyncio.to_thread(
-            links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=entry.role
+            links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=role
         )
         if link is not None:
             return link.internal_id
@@ -62,11 +71,11 @@ async def ensure(ctx: FlowContext, kind: str, stripe_id: str) -> str:
             # A preview shows the object's own records; its dependencies stay placeholders.
             return f"new:{kind}:{stripe_id}"
         try:
-            await entry.flow(ctx, stripe_id)
+            await flow(ctx, stripe_id)
         except exceptions.Skip as exc:
             raise exceptions.Skip(f"{kind}_skipped:{exc.rule}", object_id=stripe_id) from exc
         link = await asyncio.to_thread(
-            links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=entry.role
+            links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=role
         )
     if link is None:
         raise exceptions.NeedsAttention(f"{kind} {stripe_id} was synced but left no link")

@@ -6,37 +6,11 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from stripe_netsuite import exceptions
+from stripe_netsuite import exceptions, kinds
 from stripe_netsuite.settings import AccountConfig, MetadataMode, Options
 
-#: Role → the metadata key naming a NetSuite record to use instead of creating one.
-LINK_KEYS: Mapping[str, str] = {
-    "customer": "netsuite_customer_id",
-    "invoice": "netsuite_invoice_id",
-    "credit_memo": "netsuite_credit_memo_id",
-    "payment": "netsuite_customer_payment_id",
-    "refund": "netsuite_customer_refund_id",
-    "cash_refund": "netsuite_cash_refund_id",
-    "cash_sale": "netsuite_cash_sale_id",
-    "customer_deposit": "netsuite_customer_deposit_id",
-    "discount_item": "netsuite_discount_item_id",
-    "deposit": "netsuite_deposit_id",
-    "sales_order": "netsuite_sales_order_id",
-    "serviceSaleItem": "netsuite_service_sale_item_id",
-    "serviceResaleItem": "netsuite_service_resale_item_id",
-    "nonInventorySaleItem": "netsuite_non_inventory_sale_item_id",
-    "nonInventoryResaleItem": "netsuite_non_inventory_resale_item_id",
-    "inventoryItem": "netsuite_inventory_item_id",
-}
-
 #: Item record types in the order their link keys are looked at.
-ITEM_TYPES = (
-    "serviceSaleItem",
-    "serviceResaleItem",
-    "nonInventorySaleItem",
-    "nonInventoryResaleItem",
-    "inventoryItem",
-)
+ITEM_TYPES = tuple(kinds.ITEM_LINK_KEYS)
 
 _TRUE = frozenset({"true", "1", "yes", "y", "on"})
 
@@ -106,7 +80,7 @@ def _created_before(obj: Mapping[str, Any], sync_start: str) -> bool:
 
 def linked_id(obj: Mapping[str, Any], role: str) -> str | None:
     """The NetSuite internal id named in metadata for *role* (link instead of create)."""
-    key = LINK_KEYS.get(role)
+    key = kinds.link_key(role)
     if key is None:
         raise exceptions.MappingError(f"no link metadata key for role {role!r}", role=role)
     value = metadata_of(obj).get(key)

@@ -19,6 +19,10 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import httpx
 import jwt
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from pydantic import SecretStr
 
 from stripe_netsuite import exceptions
 from stripe_netsuite.settings import NetSuiteAuth, NetSuiteConfig
@@ -133,7 +137,7 @@ class OAuth2ClientCredentials:
         token_url: str,
         client_id: str,
         certificate_id: str,
-        private_key_pem: str | bytes,
+        private_key_pem: str | bytes | RSAPrivateKey,
         scope: str = "rest_webservices",
         http: httpx.AsyncClient,
         clock: Clock = time.time,
@@ -223,7 +227,46 @@ def _required(cfg: NetSuiteConfig, *names: str) -> list[str]:
             f"{cfg.auth.value} authentication needs {', '.join(missing)}",
             key=f"netsuite.{missing[0]}",
         )
-    return [str(getattr(cfg, n)) for n in names]
+    # Secrets are unwrapped here, where they are handed to the signing code.
+    return [_plain(getattr(cfg, n)) for n in names]
+
+
+def _plain(value: object) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+
+
+def _private_key(cfg: NetSuiteConfig) -> RSAPrivateKey:
+    """The certificate's private key, decrypted with its passphrase when it has one."""
+    if cfg.private_key is not None:
+        key_name, pem = "netsuite.private_key", cfg.private_key.get_secret_value().encode()
+    elif cfg.private_key_file is not None:
+        key_name = "netsuite.private_key_file"
+        try:
+            pem = cfg.private_key_file.read_bytes()
+        except OSError as exc:
+            raise exceptions.ConfigError(
+                f"cannot read private key {cfg.private_key_file}: {exc.strerror}", key=key_name
+            ) from exc
+    else:
+        raise exceptions.ConfigError(
+            "oauth2 authentication needs private_key or private_key_file",
+            key="netsuite.private_key",
+        )
+    passphrase = cfg.private_key_passphrase
+    try:
+        key = serialization.load_pem_private_key(
+            pem, password=passphrase.get_secret_value().encode() if passphrase else None
+        )
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        # The library's text names the problem (encrypted, wrong passphrase, not PEM);
+        # neither it nor this message ever holds the key or the passphrase.
+        raise exceptions.ConfigError(f"cannot load the private key: {exc}", key=key_name) from exc
+    if not isinstance(key, RSAPrivateKey):
+        raise exceptions.ConfigError(
+            f"the private key is {type(key).__name__}; NetSuite's PS256 needs an RSA key",
+            key=key_name,
+        )
+    return key
 
 
 def auth_from_config(cfg: NetSuiteConfig, http: httpx.AsyncClient) -> Auth:
@@ -233,19 +276,11 @@ def auth_from_config(cfg: NetSuiteConfig, http: httpx.AsyncClient) -> Auth:
             cfg, "consumer_key", "consumer_secret", "token_id", "token_secret"
         )
         return TokenAuth(cfg.account_id, ck, cs, tid, ts)
-    client_id, certificate_id, key_file = _required(
-        cfg, "client_id", "certificate_id", "private_key_file"
-    )
-    try:
-        pem = cfg.private_key_file.read_bytes() if cfg.private_key_file else b""
-    except OSError as exc:
-        raise exceptions.ConfigError(
-            f"cannot read private key {key_file}: {exc.strerror}", key="netsuite.private_key_file"
-        ) from exc
+    client_id, certificate_id = _required(cfg, "client_id", "certificate_id")
     return OAuth2ClientCredentials(
         token_url=cfg.rest_base_url + TOKEN_PATH,
         client_id=client_id,
         certificate_id=certificate_id,
-        private_key_pem=pem,
+        private_key_pem=_private_key(cfg),
         http=http,
     )

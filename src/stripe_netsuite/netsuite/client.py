@@ -2,39 +2,31 @@
 
 Every request waits for a governor slot, carries fresh auth headers, and is
 classified once by `errors.classify`. Retriable failures back off exponentially
-with jitter; a write whose answer was lost is looked up by externalId before it
-is sent again.
+with jitter (`retry.backoff`). Writes are idempotent (``PUT …/eid:`` and ``PATCH``),
+so a write whose answer was lost is simply sent again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import builtins
-import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 
-from stripe_netsuite import exceptions
+from stripe_netsuite import exceptions, retry
 from stripe_netsuite.netsuite import errors, jsonbody, paging
 from stripe_netsuite.netsuite.auth import Auth, auth_from_config
 from stripe_netsuite.netsuite.governor import Governor
 from stripe_netsuite.settings import NetSuiteConfig
 
-T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
 
 RECORD_PATH = "/services/rest/record/v1"
 SUITEQL_PATH = "/services/rest/query/v1/suiteql"
-
-
-def equal_jitter(delay: float) -> float:
-    """Somewhere between half of *delay* and all of it, so workers do not retry in step."""
-    return random.uniform(delay / 2, delay)
 
 
 def id_from_location(location: str | None) -> str | None:
@@ -61,7 +53,7 @@ class NetSuiteClient:
         max_attempts: int = 5,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
-        jitter: Callable[[float], float] = equal_jitter,
+        jitter: retry.Jitter = retry.equal_jitter,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
     ) -> None:
@@ -129,34 +121,6 @@ class NetSuiteClient:
 
     # -- record API ----------------------------------------------------------
 
-    async def create(self, record_type: str, body: dict[str, Any]) -> str:
-        """POST a new record; returns its internal id.
-
-        When *body* has an ``externalId`` and an attempt's answer was lost, the record
-        is looked up by that externalId first and its id returned instead of posting
-        a duplicate.
-        """
-        external_id = body.get("externalId")
-        recheck = None
-        if isinstance(external_id, str) and external_id:
-            eid = external_id
-
-            async def recheck() -> str | None:
-                found = await self.get(record_type, f"eid:{eid}", fields=["id"])
-                return None if found is None else str(found.get("id") or "") or None
-
-        response = await self._retrying(
-            "POST",
-            self.record_url(record_type),
-            body=body,
-            record_type=record_type,
-            external_id=body.get("externalId"),
-            recheck=recheck,
-        )
-        if isinstance(response, str):
-            return response
-        return self._location_id(response, record_type, external_id)
-
     async def get(
         self,
         record_type: str,
@@ -180,7 +144,6 @@ class NetSuiteClient:
             external_id=eid,
             missing_ok=True,
         )
-        assert not isinstance(response, str)
         if response.status_code == 404:
             return None
         return _json_object(response, record_type)
@@ -210,7 +173,6 @@ class NetSuiteClient:
             record_type=record_type,
             external_id=external_id,
         )
-        assert not isinstance(response, str)
         found = id_from_location(response.headers.get("Location"))
         if found is None:
             record = await self.get(record_type, f"eid:{external_id}", fields=["id"])
@@ -224,55 +186,10 @@ class NetSuiteClient:
             )
         return found
 
-    async def delete(self, record_type: str, internal_id: str | int) -> None:
-        """Delete a record; one that is already gone counts as deleted."""
-        await self._retrying(
-            "DELETE",
-            self.record_url(record_type, internal_id),
-            record_type=record_type,
-            missing_ok=True,
-        )
-
-    async def list(
-        self,
-        record_type: str,
-        *,
-        q: str | None = None,
-        limit: int = paging.MAX_PAGE,
-        offset: int = 0,
-    ) -> paging.Page:
-        """One page of the record collection (items carry ``id`` and ``links`` only)."""
-        paging.check_page(limit, offset)
-        params = {"limit": str(limit), "offset": str(offset)}
-        if q:
-            params["q"] = q
-        response = await self._retrying(
-            "GET",
-            self.record_url(record_type),
-            params=params,
-            record_type=record_type,
-        )
-        assert not isinstance(response, str)
-        body = _json_object(response, record_type)
-        return paging.page_from(body, offset)
-
-    async def iter_list(
-        self, record_type: str, *, q: str | None = None, limit: int = paging.MAX_PAGE
-    ) -> AsyncIterator[dict[str, Any]]:
-        """Every item of the collection, page after page."""
-        offset = 0
-        while True:
-            page = await self.list(record_type, q=q, limit=limit, offset=offset)
-            for item in page.items:
-                yield item
-            if not page.has_more or not page.items:
-                return
-            offset += limit
-
     # -- SuiteQL -------------------------------------------------------------
 
     async def suiteql(
-        self, query: str, *, params: builtins.list[Any] | None = None, limit: int = paging.MAX_PAGE
+        self, query: str, *, params: list[Any] | None = None, limit: int = paging.MAX_PAGE
     ) -> AsyncIterator[dict[str, Any]]:
         """Every row of a SuiteQL query (``links`` removed), paged ``limit`` at a time.
 
@@ -294,7 +211,6 @@ class NetSuiteClient:
                 params={"limit": str(limit), "offset": str(offset)},
                 headers={"Prefer": "transient"},
             )
-            assert not isinstance(response, str)
             page = paging.page_from(_json_object(response, None), offset)
             for row in page.items:
                 row.pop("links", None)
@@ -317,15 +233,6 @@ class NetSuiteClient:
 
     # -- the one request path --------------------------------------------------
 
-    def backoff(self, attempt: int, retry_after: float | None = None) -> float:
-        """Seconds to wait after failed *attempt* (1-based); a server hint wins if longer."""
-        delay = self.jitter(min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1)))
-        return max(delay, retry_after) if retry_after is not None else delay
-
-    def jitter(self, delay: float) -> float:
-        """Spread *delay* so concurrent workers do not retry in step (pinned in tests)."""
-        return self._jitter(delay)
-
     async def _retrying(
         self,
         method: str,
@@ -337,20 +244,11 @@ class NetSuiteClient:
         record_type: str | None = None,
         external_id: str | None = None,
         missing_ok: bool = False,
-        recheck: Callable[[], Awaitable[str | None]] | None = None,
-    ) -> httpx.Response | str:
-        """Send until success, a permanent error, or ``max_attempts`` retriable failures.
-
-        Returns the response, or what *recheck* found after a lost answer.
-        """
+    ) -> httpx.Response:
+        """Send until success, a permanent error, or ``max_attempts`` retriable failures."""
         content = jsonbody.dumps(body) if body is not None else None
         where = {"record_type": record_type, "external_id": external_id}
-        lost = False
         for attempt in range(1, self.max_attempts + 1):
-            if lost and recheck is not None:
-                found = await recheck()
-                if found is not None:
-                    return found
             try:
                 return await self._send(
                     method,
@@ -362,10 +260,16 @@ class NetSuiteClient:
                     **where,
                 )
             except exceptions.NetSuiteRetriable as exc:
-                lost = lost or _may_have_landed(exc)
                 if attempt == self.max_attempts:
                     raise
-                await self._sleep(self.backoff(attempt, exc.retry_after))
+                delay = retry.backoff(
+                    attempt,
+                    base=self.backoff_base,
+                    cap=self.backoff_cap,
+                    retry_after=exc.retry_after,
+                    jitter=self._jitter,
+                )
+                await self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _send(
@@ -416,29 +320,6 @@ class NetSuiteClient:
                 self.governor.penalize()
             raise errors.classify(response, **where)
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _location_id(
-        self, response: httpx.Response | str, record_type: str, external_id: Any
-    ) -> str:
-        assert not isinstance(response, str)
-        found = id_from_location(response.headers.get("Location"))
-        if found is None:
-            raise exceptions.NetSuiteRejected(
-                "NetSuite created the record but sent no Location header",
-                record_type=record_type,
-                external_id=external_id if isinstance(external_id, str) else None,
-                status_code=response.status_code,
-            )
-        return found
-
-
-def _may_have_landed(exc: exceptions.NetSuiteRetriable) -> bool:
-    # A 429 is refused before NetSuite looks at the body; a connect failure never
-    # reached it. Anything else (timeouts while waiting, resets, 5xx) may have written.
-    if exc.status_code == 429 or exc.error_code == "CONCURRENCY_LIMIT_EXCEEDED":
-        return False
-    cause = exc.__cause__
-    return not isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def _json_object(response: httpx.Response, record_type: str | None) -> dict[str, Any]:

@@ -70,19 +70,6 @@ def retry_after(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def retriable(
-    message: str | None = None, *, retry_after: float | None = None, **facts: Any
-) -> exceptions.NetSuiteRetriable:
-    """A `NetSuiteRetriable` whose ``retry_after`` is sure to be kept.
-
-    (``NetSuiteRetriable.__init__`` hands on to ``RetriableError.__init__`` through the
-    MRO, which resets the attribute to None; set it once construction is over.)
-    """
-    error = exceptions.NetSuiteRetriable(message, **facts)
-    error.retry_after = retry_after
-    return error
-
-
 def classify(
     subject: httpx.Response | httpx.HTTPError,
     *,
@@ -123,7 +110,7 @@ def classify(
         "detail": info.detail,
     }
     if status == 429 or status >= 500 or status == 409 or info.error_code in RETRIABLE_CODES:
-        return retriable(retry_after=retry_after(subject), **facts)
+        return exceptions.NetSuiteRetriable(retry_after=retry_after(subject), **facts)
     if status == 401:
         return exceptions.AuthenticationFailed(**facts)
     if status >= 400:

@@ -20,7 +20,8 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
-from stripe_netsuite.netsuite import errors
+from stripe_netsuite import exceptions
+from stripe_netsuite.credentials import redact_url
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ def libpq_url(database_url: str) -> str:
     """``postgresql+psycopg://…`` (SQLAlchemy form) → ``postgresql://…`` for psycopg."""
     scheme, sep, rest = database_url.partition("://")
     if not sep or not scheme.startswith("postgres"):
-        raise ValueError(f"not a PostgreSQL URL: {database_url!r}")
+        raise ValueError(f"not a PostgreSQL URL: {redact_url(database_url)!r}")
     return f"postgresql://{rest}"
 
 
@@ -247,7 +248,7 @@ class PostgresGovernor:
             taken = None if row is None else int(row[0])
         except Exception as exc:
             await self.aclose()
-            raise errors.retriable(
+            raise exceptions.NetSuiteRetriable(
                 "the concurrency governor cannot reach PostgreSQL", detail=str(exc)
             ) from exc
         finally:

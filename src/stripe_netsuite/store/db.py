@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
+from stripe_netsuite.credentials import redact_url
+
 #: Seconds a SQLite connection waits for the write lock before giving up.
 SQLITE_BUSY_TIMEOUT = 30.0
 #: The PostgreSQL advisory lock key taken while migrating (two processes starting at once).
@@ -43,7 +45,9 @@ def normalize_url(url: str) -> str:
 def make_database(url: str) -> sa.Engine:
     """The SQLAlchemy engine of a SQLite file (WAL, busy timeout, foreign keys) or PostgreSQL."""
     if not url or "://" not in url:
-        raise ValueError(f"database URL {url!r} is not a SQLAlchemy URL (e.g. sqlite:///sns.db)")
+        raise ValueError(
+            f"database URL {redact_url(url)!r} is not a SQLAlchemy URL (e.g. sqlite:///sns.db)"
+        )
     url = normalize_url(url)
     backend = sa.engine.make_url(url).get_backend_name()
     if backend == "sqlite":
@@ -57,7 +61,7 @@ def make_database(url: str) -> sa.Engine:
         return database
     if backend == "postgresql":
         return sa.create_engine(url, pool_pre_ping=True)
-    raise ValueError(f"database URL {url!r}: backend {backend!r} is not supported")
+    raise ValueError(f"database URL {redact_url(url)!r}: backend {backend!r} is not supported")
 
 
 def _check_sqlite_path(url: str) -> None:
@@ -122,14 +126,6 @@ def migrate(database: sa.Engine) -> None:
         if is_postgres(conn):
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
         command.upgrade(alembic_config(conn), "head")
-
-
-def current_revision(database: sa.Engine) -> str | None:
-    """The schema revision the database is at (None before the first migration)."""
-    from alembic.runtime.migration import MigrationContext
-
-    with database.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
 
 
 def insert_for(conn: sa.Connection | sa.Engine, table: sa.Table) -> Any:

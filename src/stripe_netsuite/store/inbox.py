@@ -62,21 +62,6 @@ def record_event(
     return conn.execute(stmt, values).first() is not None
 
 
-def mark_handled(conn: sa.Connection | sa.Engine, *, account: str, event_id: str) -> bool:
-    """Stamp one pending event handled; False when it is unknown or already handled."""
-    stmt = (
-        sa.update(inbox)
-        .where(
-            inbox.c.account == account,
-            inbox.c.event_id == event_id,
-            inbox.c.status == EventStatus.PENDING,
-        )
-        .values(status=EventStatus.HANDLED, handled_at=db.utcnow())
-    )
-    with db.connection(conn) as c:
-        return c.execute(stmt).rowcount == 1
-
-
 def mark_object_handled(
     conn: sa.Connection | sa.Engine,
     *,

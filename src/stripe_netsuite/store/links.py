@@ -108,25 +108,6 @@ def _upsert(bind: sa.Engine | sa.Connection) -> Any:
     )
 
 
-def by_internal_id(
-    conn_or_engine: sa.Connection | sa.Engine,
-    *,
-    record_type: str,
-    internal_id: str,
-    account: str | None = None,
-) -> Link | None:
-    """The link pointing at a NetSuite record (the oldest one if several do), or None."""
-    stmt = sa.select(links).where(
-        links.c.record_type == record_type, links.c.internal_id == internal_id
-    )
-    if account is not None:
-        stmt = stmt.where(links.c.account == account)
-    stmt = stmt.order_by(links.c.created_at, links.c.stripe_id, links.c.role).limit(1)
-    with db.connection(conn_or_engine) as conn:
-        row = conn.execute(stmt).first()
-    return None if row is None else _link(row)
-
-
 def all_links(database: sa.Engine | sa.Connection, account: str | None = None) -> list[Link]:
     """Every link (of one account, when given), in a stable order."""
     stmt = sa.select(links).order_by(links.c.account, links.c.stripe_id, links.c.role)

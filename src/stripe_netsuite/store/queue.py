@@ -20,8 +20,7 @@ On SQLite, ``BEGIN IMMEDIATE`` makes every claim the single writer.
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -105,10 +104,11 @@ def _job(row: sa.Row[Any]) -> Job:
 
 def error_text(error: BaseException) -> str:
     """``"ClassName: message"``, cut to the length the store keeps."""
-    return _cap(f"{type(error).__name__}: {error}")
+    return capped(f"{type(error).__name__}: {error}")
 
 
-def _cap(text: str) -> str:
+def capped(text: str) -> str:
+    """``text``, cut to the length the store keeps."""
     if len(text) <= ERROR_TEXT_LIMIT:
         return text
     return text[: ERROR_TEXT_LIMIT - 1] + "…"
@@ -298,7 +298,7 @@ def _record_attempt(
             finished_at=now,
             outcome=outcome,
             error_class=None if error is None else type(error).__name__,
-            error_message=None if error is None else _cap(str(error)),
+            error_message=None if error is None else capped(str(error)),
         )
     )
 
@@ -426,35 +426,6 @@ def _to_pending(
     conn.execute(sa.delete(jobs).where(jobs.c.id == row.id))
 
 
-def backoff_delay(
-    attempts: int,
-    *,
-    base: float = 2.0,
-    cap: float = 600.0,
-    jitter: Callable[[float], float] | None = None,
-) -> float:
-    """Seconds to wait after ``attempts`` failed runs: ``base * 2**(attempts-1)``, capped, jittered.
-
-    ``jitter`` maps the capped delay to the one used; it defaults to :func:`half_jitter`
-    and tests pin it (e.g. ``jitter=lambda d: d``).
-    """
-    if attempts < 0:
-        raise ValueError(f"backoff_delay: attempts must be >= 0, got {attempts}")
-    exponent = min(max(attempts - 1, 0), 62)
-    delay = min(cap, base * 2.0**exponent)
-    return (half_jitter if jitter is None else jitter)(delay)
-
-
-def half_jitter(delay: float) -> float:
-    """A delay between half of ``delay`` and all of it."""
-    return delay / 2 + random.uniform(0, delay / 2)
-
-
-def full_jitter(delay: float) -> float:
-    """A delay between zero and ``delay``."""
-    return random.uniform(0, delay)
-
-
 # --- operators -----------------------------------------------------------------------
 
 
@@ -488,23 +459,6 @@ def requeue(database: sa.Engine, *, job_id: int | None = None, account: str | No
 # --- reading -------------------------------------------------------------------------
 
 
-def get_job(database: sa.Engine | sa.Connection, job_id: int) -> Job | None:
-    """One job by id, or None."""
-    with db.connection(database) as conn:
-        row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).first()
-    return None if row is None else _job(row)
-
-
-def job_attempts(database: sa.Engine | sa.Connection, job_id: int) -> list[Attempt]:
-    """The attempts of one job, oldest first."""
-    stmt = sa.select(attempts).where(attempts.c.job_id == job_id).order_by(attempts.c.id)
-    with db.connection(database) as conn:
-        return [
-            Attempt(**{**row._mapping, "outcome": Outcome(row.outcome)})
-            for row in conn.execute(stmt)
-        ]
-
-
 def list_jobs(
     database: sa.Engine | sa.Connection,
     *,
@@ -532,13 +486,6 @@ def counts(database: sa.Engine | sa.Connection) -> dict[tuple[str, str], int]:
     stmt = sa.select(jobs.c.kind, jobs.c.state, sa.func.count()).group_by(jobs.c.kind, jobs.c.state)
     with db.connection(database) as conn:
         return {(kind, state): n for kind, state, n in conn.execute(stmt)}
-
-
-def pending_count(database: sa.Engine | sa.Connection) -> int:
-    """Jobs waiting to run (due or not)."""
-    stmt = sa.select(sa.func.count()).where(jobs.c.state == JobState.PENDING)
-    with db.connection(database) as conn:
-        return int(conn.execute(stmt).scalar_one())
 
 
 def is_idle(database: sa.Engine | sa.Connection) -> bool:

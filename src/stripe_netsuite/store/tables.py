@@ -1,7 +1,8 @@
 """The store's tables: ids, states, cursors, error texts and hashes, never business data.
 
 No column holds an amount, a name, an email or a payload (PRODUCT.md principle 3);
-``tests/unit/store/test_tables.py`` keeps it that way.
+``tests/unit/store/test_tables.py`` keeps it that way. The vault's tables hold
+credentials only as ciphertext (`stripe_netsuite.vault`).
 """
 
 from __future__ import annotations
@@ -132,5 +133,43 @@ cursors = sa.Table(
     metadata,
     sa.Column("name", sa.String(255), primary_key=True),
     sa.Column("value", sa.Text(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+#: The vault: one data key per account, stored only wrapped by a master key (a local key
+#: file version or an AWS KMS key). Nothing here is readable without that master key.
+vault_keys = sa.Table(
+    "vault_keys",
+    metadata,
+    sa.Column("account", sa.String(255), primary_key=True),
+    #: Goes up by one each time the account's data key is replaced.
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("wrapped_key", sa.LargeBinary(), nullable=False),
+    #: ``local`` or ``kms``.
+    sa.Column("provider", sa.String(16), nullable=False),
+    #: The key file's id, or the KMS key ARN.
+    sa.Column("master_key_id", sa.String(2048), nullable=False),
+    #: The key file's key version (None with KMS, which versions its key material itself).
+    sa.Column("master_key_version", sa.Integer(), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+#: The vault's entries, AES-256-GCM under their account's data key.
+vault_secrets = sa.Table(
+    "vault_secrets",
+    metadata,
+    sa.Column(
+        "account",
+        sa.String(255),
+        sa.ForeignKey("vault_keys.account", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("name", sa.String(255), primary_key=True),
+    #: The data key version the entry is sealed with.
+    sa.Column("key_version", sa.Integer(), nullable=False),
+    sa.Column("nonce", sa.LargeBinary(), nullable=False),
+    sa.Column("ciphertext", sa.LargeBinary(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )

@@ -28,7 +28,8 @@ def make_client(account: AccountConfig, *, timeout: float = 30.0) -> stripe.Stri
     if account.stripe_api_base:
         base["api"] = account.stripe_api_base.rstrip("/")
     return stripe.StripeClient(
-        account.stripe_api_key,
+        # The one place the key leaves its SecretStr: handed to the SDK.
+        account.stripe_api_key.get_secret_value(),
         base_addresses=base,  # type: ignore[arg-type]
         max_network_retries=SDK_RETRIES,
         http_client=stripe.HTTPXClient(timeout=timeout, allow_sync_methods=True),

@@ -1,28 +1,40 @@
-"""Catch-up: read Stripe's events list from a stored cursor into the same inbox.
+"""Catch-up: read Stripe's events list from a stored cursor and hand each event on.
 
 Webhooks arrive late, twice or never; the events list is the record. Each poll reads
 from the newest ``created`` seen, less an overlap (events of one second may straddle
-a poll), and relies on the inbox's unique event id to drop what it has seen.
+a poll), and relies on the receiver (the engine's intake, with the inbox's unique
+event id) to drop what it has seen.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+from collections import Counter
+from typing import Protocol, TypeVar
 
 import sqlalchemy as sa
 import stripe
 
-from stripe_netsuite.engine.intake import Intake, accept
 from stripe_netsuite.store import cursors
 from stripe_netsuite.stripe_api.client import as_dict, call
-from stripe_netsuite.stripe_api.webhooks import WebhookRejected, event_ref
+from stripe_netsuite.stripe_api.webhooks import EventRef, WebhookRejected, event_ref
+
+Outcome = TypeVar("Outcome")
+Outcome_co = TypeVar("Outcome_co", covariant=True)
+
+
+class Accept(Protocol[Outcome_co]):
+    """Takes one event in (records it, queues its object) and says what became of it."""
+
+    def __call__(self, *, ref: EventRef) -> Outcome_co: ...
+
 
 #: Seconds re-read before the cursor on every poll.
 OVERLAP_SECONDS = 300
 
 
 def cursor_name(account: str) -> str:
+    """The name of the cursor that keeps *account*'s place in the events list."""
     return f"stripe.events:{account}"
 
 
@@ -31,11 +43,16 @@ async def catch_up(
     database: sa.Engine,
     *,
     account: str,
-    kinds: Collection[str],
+    accept: Accept[Outcome],
     since: int | None = None,
     overlap: int = OVERLAP_SECONDS,
-) -> dict[Intake, int]:
-    """Queue every event not yet seen; returns how many events had each outcome."""
+) -> Counter[Outcome]:
+    """Hand every event since the cursor to *accept*; returns how often each outcome came.
+
+    *accept* is called in a worker thread (it writes to the database), one event at a
+    time. The cursor moves on only once every event was accepted, so an event whose
+    acceptance failed is read again by the next poll.
+    """
     stored = await asyncio.to_thread(cursors.get, database, cursor_name(account))
     start = int(stored) - overlap if stored else since
     params: dict[str, object] = {"limit": 100}
@@ -43,14 +60,13 @@ async def catch_up(
         params["created"] = {"gte": max(start, 0)}
     page = await call(lambda: client.v1.events.list_async(params=params))  # type: ignore[arg-type]
     newest = int(stored) if stored else 0
-    outcomes = dict.fromkeys(Intake, 0)
+    outcomes: Counter[Outcome] = Counter()
     async for event in page.auto_paging_iter():
         try:
             ref = event_ref(as_dict(event))
         except WebhookRejected:
             continue  # not an object-bearing event (e.g. a v2 thin event)
-        outcome = await asyncio.to_thread(accept, database, account=account, ref=ref, kinds=kinds)
-        outcomes[outcome] += 1
+        outcomes[await asyncio.to_thread(accept, ref=ref)] += 1
         newest = max(newest, ref.created)
     if newest:
         await asyncio.to_thread(cursors.put, database, cursor_name(account), str(newest))

@@ -8,6 +8,8 @@ from typing import Any
 
 import stripe
 
+from stripe_netsuite import kinds
+
 #: Seconds a signed timestamp stays valid (Stripe's own default).
 TOLERANCE_SECONDS = 300
 
@@ -74,10 +76,11 @@ def event_ref(event: Any) -> EventRef:
 
 
 def _is_echo(event: dict[str, Any]) -> bool:
-    """Whether an ``*.updated`` event changed nothing but ``netsuite_*`` metadata keys.
+    """Whether an ``*.updated`` event changed nothing but the engine's write-back keys.
 
-    Those are the engine's own write-backs; syncing the object again would post the same
-    body, so the event is recorded and nothing is queued (loop prevention).
+    Syncing the object again would post the same body, so the event is recorded and
+    nothing is queued (loop prevention). Other ``netsuite_*`` keys, such as
+    ``netsuite_allow_integration``, are the user's steering and do sync the object.
     """
     if not str(event.get("type", "")).endswith(".updated"):
         return False
@@ -88,5 +91,5 @@ def _is_echo(event: dict[str, Any]) -> bool:
     return (
         isinstance(changed, dict)
         and bool(changed)
-        and all(str(key).startswith("netsuite_") for key in changed)
+        and all(kinds.is_write_back_key(str(key)) for key in changed)
     )

@@ -39,10 +39,9 @@ def create_app(
         if not cfg.stripe_webhook_secret:
             return _rejected(f"account {account!r} has no stripe_webhook_secret; webhooks are off")
         payload = await request.body()
+        secret = cfg.stripe_webhook_secret.get_secret_value()
         try:
-            ref = verify(
-                payload, request.headers.get("stripe-signature"), cfg.stripe_webhook_secret
-            )
+            ref = verify(payload, request.headers.get("stripe-signature"), secret)
         except WebhookRejected as exc:
             log.warning("webhook rejected account=%s reason=%s", account, exc.reason)
             return _rejected(exc.reason)

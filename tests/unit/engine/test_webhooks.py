@@ -100,6 +100,10 @@ def test_event_shape_problems_are_named(body: object, reason: str) -> None:
     ("kind", "previous", "echo"),
     [
         ("customer.updated", {"metadata": {"netsuite_customer_id": None}}, True),
+        ("price.updated", {"metadata": {"netsuite_service_sale_item_id": None}}, True),
+        # The user's steering keys are not write-backs: flipping one syncs the object.
+        ("customer.updated", {"metadata": {"netsuite_allow_integration": None}}, False),
+        ("customer.updated", {"metadata": {"netsuite_block_integration": "true"}}, False),
         ("customer.updated", {"metadata": {"netsuite_customer_id": None, "tier": "a"}}, False),
         ("customer.updated", {"metadata": {"netsuite_customer_id": None}, "email": "x"}, False),
         ("customer.updated", {"email": "old@example.com"}, False),

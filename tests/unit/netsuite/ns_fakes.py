@@ -124,30 +124,6 @@ class FakeNetSuite:
     def route(self, request: httpx.Request) -> httpx.Response:
         parts = request.url.path.split("/")[5:]  # after /services/rest/record/v1
         method = request.method
-        if len(parts) == 1 and method == "POST":
-            body = body_of(request)
-            eid = body.get("externalId")
-            if eid and self.find(parts[0], f"eid:{eid}"):
-                return ns_error(400, "USER_ERROR", "This entity already exists.")
-            self.next_id += 1
-            rid = str(self.next_id)
-            self.records.setdefault(parts[0], {})[rid] = {"id": rid, **body}
-            return httpx.Response(204, headers=self.location(parts[0], rid))
-        if len(parts) == 1 and method == "GET":
-            items = [{"id": rid} for rid in self.records.get(parts[0], {})]
-            limit = int(request.url.params.get("limit", "1000"))
-            offset = int(request.url.params.get("offset", "0"))
-            page = items[offset : offset + limit]
-            return httpx.Response(
-                200,
-                json={
-                    "items": page,
-                    "count": len(page),
-                    "offset": offset,
-                    "hasMore": offset + limit < len(items),
-                    "totalResults": len(items),
-                },
-            )
         record_type, key = parts[0], parts[1]
         found = self.find(record_type, key)
         if method == "PUT":
@@ -172,7 +148,4 @@ class FakeNetSuite:
         if method == "PATCH":
             record.update(body_of(request))
             return httpx.Response(204, headers=self.location(record_type, rid))
-        if method == "DELETE":
-            del self.records[record_type][rid]
-            return httpx.Response(204)
         return httpx.Response(405)

@@ -23,19 +23,19 @@ from stripe_netsuite.settings import NetSuiteConfig
 RECORDS = f"{BASE}/services/rest/record/v1"
 
 
-async def test_create_returns_the_id_from_location_and_sends_the_right_headers() -> None:
+async def test_upsert_returns_the_id_from_location_and_sends_the_right_headers() -> None:
     fake, auth = FakeNetSuite(), FakeAuth()
     async with make_client(fake, auth=auth) as client:
-        new_id = await client.create("customer", {"companyName": "Acme", "externalId": "a:c1"})
+        new_id = await client.upsert("customer", "a:c1", {"companyName": "Acme"})
     assert new_id == "101"
     assert fake.records["customer"]["101"]["companyName"] == "Acme"
     (request,) = fake.requests
-    assert request.method == "POST"
-    assert str(request.url) == f"{RECORDS}/customer"
+    assert request.method == "PUT"
+    assert str(request.url) == f"{RECORDS}/customer/eid:a:c1"
     assert request.headers["X-NetSuite-PropertyNameValidation"] == "Error"
     assert request.headers["Content-Type"] == "application/json"
     assert request.headers["Authorization"] == "Bearer t1"
-    assert auth.signed == [("POST", f"{RECORDS}/customer")]
+    assert auth.signed == [("PUT", f"{RECORDS}/customer/eid:a:c1")]
     assert client.calls == 1
 
 
@@ -91,33 +91,16 @@ async def test_upsert_needs_an_external_id() -> None:
             await client.upsert("invoice", "", {})
 
 
-async def test_patch_and_delete() -> None:
+async def test_patch_changes_fields_and_a_missing_record_is_rejected() -> None:
     fake = FakeNetSuite()
     async with make_client(fake) as client:
-        rid = await client.create("customer", {"companyName": "Acme"})
+        rid = await client.upsert("customer", "a:c1", {"companyName": "Acme"})
         await client.patch("customer", rid, {"email": "a@example.com"})
         assert fake.records["customer"][rid]["email"] == "a@example.com"
-        await client.delete("customer", rid)
-        await client.delete("customer", rid)  # already gone: still fine
         with pytest.raises(exceptions.NetSuiteRejected) as caught:
-            await client.patch("customer", rid, {"email": "b@example.com"})
-    assert fake.records["customer"] == {}
+            await client.patch("customer", "999", {"email": "b@example.com"})
     assert caught.value.error_code == "NONEXISTENT_ID"
-    assert client.calls == 5
-
-
-async def test_list_pages_and_iter_list_walks_them_all() -> None:
-    fake = FakeNetSuite()
-    async with make_client(fake) as client:
-        ids = [await client.create("item", {"name": f"i{n}"}) for n in range(5)]
-        page = await client.list("item", limit=2, offset=2, q="name START_WITH i")
-        walked = [item["id"] async for item in client.iter_list("item", limit=2)]
-        with pytest.raises(ValueError, match="multiple of limit"):
-            await client.list("item", limit=2, offset=3)
-    assert [i["id"] for i in page.items] == ids[2:4]
-    assert (page.offset, page.count, page.has_more, page.total_results) == (2, 2, True, 5)
-    assert walked == ids
-    assert fake.requests[5].url.params["q"] == "name START_WITH i"
+    assert client.calls == 3
 
 
 async def test_decimals_go_out_and_come_back_exactly() -> None:
@@ -196,70 +179,37 @@ async def test_retry_after_wins_over_a_shorter_backoff() -> None:
     assert sleeps.delays == [4.0]
 
 
-def test_backoff_is_capped_and_jitter_is_its_own_method() -> None:
+async def test_backoff_is_capped_and_jittered() -> None:
+    fake, sleeps = FakeNetSuite(faults=[503, 503, 503, 503]), Sleeps()
     client = NetSuiteClient(
-        base_url=BASE, auth=FakeAuth(), governor=LocalGovernor(1), jitter=lambda d: d / 2
+        base_url=BASE,
+        auth=FakeAuth(),
+        governor=LocalGovernor(1),
+        transport=httpx.MockTransport(fake),
+        sleep=sleeps,
+        jitter=lambda d: d / 2,
+        backoff_cap=1.0,
     )
-    assert client.jitter(8.0) == 4.0
-    assert [client.backoff(n) for n in (1, 2, 3)] == [0.25, 0.5, 1.0]
-    assert client.backoff(20) == client.backoff_cap / 2
+    async with client:
+        await client.upsert("customer", "a:c1", {})
+    # 0.5 s, then 1 s, 2 s and 4 s capped to 1 s; each halved by the pinned jitter.
+    assert sleeps.delays == [0.25, 0.5, 0.5, 0.5]
 
 
 async def test_rejections_are_not_retried() -> None:
-    fake, sleeps = FakeNetSuite(), Sleeps()
-    fake.records["customer"] = {"5": {"id": "5", "externalId": "dup"}}
-    async with make_client(fake, sleeps=sleeps) as client:
+    sleeps, seen = Sleeps(), []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return ns_error(400, "USER_ERROR", "This entity already exists.")
+
+    async with make_client(handler, sleeps=sleeps) as client:
         with pytest.raises(exceptions.NetSuiteRejected) as caught:
-            await client.create("customer", {"externalId": "dup"})
+            await client.upsert("customer", "dup", {})
     assert caught.value.error_code == "USER_ERROR"
     assert caught.value.detail == "This entity already exists."
-    assert len(fake.requests) == 1
+    assert len(seen) == 1
     assert sleeps.delays == []
-
-
-async def test_a_create_whose_answer_was_lost_is_found_by_external_id_not_posted_again() -> None:
-    timeout = httpx.ReadTimeout("timed out")
-    fake = FakeNetSuite(faults=[timeout], apply_then_fail={1})
-    async with make_client(fake) as client:
-        rid = await client.create("customer", {"externalId": "a:c1", "companyName": "Acme"})
-    assert list(fake.records["customer"]) == [rid]
-    assert [(r.method, r.url.path.rsplit("/", 1)[-1]) for r in fake.requests] == [
-        ("POST", "customer"),
-        ("GET", "eid:a:c1"),
-    ]
-
-
-async def test_a_create_that_did_not_land_is_checked_then_posted_again() -> None:
-    fake = FakeNetSuite(faults=[httpx.RemoteProtocolError("reset")])
-    async with make_client(fake) as client:
-        rid = await client.create("customer", {"externalId": "a:c1"})
-    assert list(fake.records["customer"]) == [rid]
-    assert [r.method for r in fake.requests] == ["POST", "GET", "POST"]
-
-
-async def test_a_create_refused_by_the_governor_limit_is_resent_without_a_check() -> None:
-    fake = FakeNetSuite(faults=[429])
-    async with make_client(fake) as client:
-        await client.create("customer", {"externalId": "a:c1"})
-    assert [r.method for r in fake.requests] == ["POST", "POST"]
-
-
-@pytest.mark.parametrize(
-    ("fault", "body", "methods"),
-    [
-        # Never reached NetSuite: nothing to check.
-        (httpx.ConnectError("refused"), {"externalId": "a:c1"}, ["POST", "POST"]),
-        # No externalId to look for: sent again as it is (use upsert for such records).
-        (httpx.ReadTimeout("timed out"), {"companyName": "x"}, ["POST", "POST"]),
-    ],
-)
-async def test_when_a_create_is_sent_again_without_a_check(
-    fault: Exception, body: dict[str, Any], methods: list[str]
-) -> None:
-    fake = FakeNetSuite(faults=[fault])
-    async with make_client(fake) as client:
-        await client.create("customer", body)
-    assert [r.method for r in fake.requests] == methods
 
 
 async def test_an_upsert_whose_answer_was_lost_is_sent_again_and_stays_one_record() -> None:

@@ -44,24 +44,12 @@ def test_event_and_job_commit_together_or_not_at_all(database: sa.Engine) -> Non
         queue.enqueue(conn, account="acct_1", kind="invoice", object_id="in_1")
         raise RuntimeError("the request failed after both inserts")
     assert inbox.counts(database)["pending"] == 0
-    assert queue.pending_count(database) == 0
+    assert queue.counts(database) == {}
     with database.begin() as conn:
         assert _record(conn, "evt_1")
         assert queue.enqueue(conn, account="acct_1", kind="invoice", object_id="in_1")
     assert inbox.counts(database)["pending"] == 1
-    assert queue.pending_count(database) == 1
-
-
-def test_mark_handled_once(database: sa.Engine) -> None:
-    with database.begin() as conn:
-        _record(conn, "evt_1")
-    assert inbox.mark_handled(database, account="acct_1", event_id="evt_1") is True
-    assert inbox.mark_handled(database, account="acct_1", event_id="evt_1") is False
-    assert inbox.mark_handled(database, account="acct_1", event_id="evt_404") is False
-    with database.connect() as conn:
-        handled_at = conn.execute(sa.select(tables.inbox.c.handled_at)).scalar_one()
-    assert handled_at is not None
-    assert inbox.counts(database) == {"pending": 0, "handled": 1, "ignored": 0}
+    assert queue.counts(database) == {("invoice", "pending"): 1}
 
 
 def test_mark_object_handled_covers_every_event_of_the_object(database: sa.Engine) -> None:
@@ -71,6 +59,18 @@ def test_mark_object_handled_covers_every_event_of_the_object(database: sa.Engin
         _record(conn, "evt_3", object_id="in_2")
     assert inbox.mark_object_handled(database, account="acct_1", object_id="in_1") == 2
     assert inbox.counts(database) == {"pending": 1, "handled": 2, "ignored": 0}
+    with database.connect() as conn:
+        stamped = conn.execute(
+            sa.select(tables.inbox.c.event_id, tables.inbox.c.handled_at).order_by(
+                tables.inbox.c.event_id
+            )
+        ).all()
+    assert [(event_id, at is not None) for event_id, at in stamped] == [
+        ("evt_1", True),
+        ("evt_2", True),
+        ("evt_3", False),
+    ]
+    assert inbox.mark_object_handled(database, account="acct_1", object_id="in_1") == 0
 
 
 def test_events_that_arrive_while_the_job_runs_stay_pending(database: sa.Engine) -> None:

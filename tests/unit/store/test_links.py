@@ -61,16 +61,6 @@ def test_get_works_inside_a_callers_transaction(database: sa.Engine) -> None:
     assert link is not None and link.internal_id == "101"
 
 
-def test_by_internal_id(database: sa.Engine) -> None:
-    _put(database, stripe_id="cus_1", role="customer", record_type="customer", internal_id="9")
-    found = links.by_internal_id(database, record_type="customer", internal_id="9")
-    assert found is not None and found.stripe_id == "cus_1"
-    assert links.by_internal_id(database, record_type="invoice", internal_id="9") is None
-    assert (
-        links.by_internal_id(database, record_type="customer", internal_id="9", account="x") is None
-    )
-
-
 def test_delete(database: sa.Engine) -> None:
     _put(database)
     assert links.delete(database, account="acct_1", stripe_id="in_1", role="invoice") is True

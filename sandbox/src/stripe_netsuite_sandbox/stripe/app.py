@@ -22,11 +22,11 @@ from starlette.routing import Route
 from stripe_netsuite_sandbox.stripe import (
     charges,
     clock,
+    collection,
     delivery,
     disputes,
     errors,
     forms,
-    invoices,
     ledger,
     params,
     routes,
@@ -89,7 +89,7 @@ def build_sandbox(config: StripeSandboxConfig) -> Sandbox:
     sb.faults = (config.rate_limit_rate, config.server_error_rate)
     sb.start_clock(config.start_time if config.start_time is not None else int(time.time()))
     store.kv.setdefault("processed_until", sb.wall())
-    sb.includables[("invoice", "payments")] = lambda inv: invoices.payments(sb, inv)
+    sb.includables[("invoice", "payments")] = lambda inv: collection.payments(sb, inv)
     sb.includables[("charge", "refunds")] = lambda ch: charges.refunds_list(sb, ch)
     sb.includables[("dispute", "balance_transactions")] = lambda dp: disputes.balance_transactions(
         sb, dp

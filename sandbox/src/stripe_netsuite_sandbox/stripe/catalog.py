@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from stripe_netsuite_sandbox.stripe import currency, errors, filters, params
+from stripe_netsuite_sandbox.stripe import currency, errors, filters, params, shapes
 from stripe_netsuite_sandbox.stripe.state import Sandbox
 from stripe_netsuite_sandbox.stripe.store import Obj
 
@@ -41,7 +41,7 @@ def _deleted(sb: Sandbox, obj: Obj, event: str) -> Obj:
     obj["_deleted"] = True
     sb.touch(obj)
     sb.emit(event, obj)
-    return {"id": obj["id"], "object": obj["object"], "deleted": True}
+    return shapes.deleted(obj)
 
 
 # -- products ---------------------------------------------------------------------------
@@ -354,6 +354,11 @@ def update_coupon(sb: Sandbox, coupon: Obj, q: params.Params) -> Obj:
     sb.touch(coupon)
     sb.update_event("coupon.updated", coupon, before)
     return coupon
+
+
+def delete_plan(sb: Sandbox, plan: Obj) -> Obj:
+    """`DELETE /v1/plans/{id}`."""
+    return _deleted(sb, plan, "plan.deleted")
 
 
 def delete_coupon(sb: Sandbox, coupon: Obj) -> Obj:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from stripe_netsuite import money
 from stripe_netsuite_sandbox.stripe import currency, errors, ledger, methods, params, shapes
 from stripe_netsuite_sandbox.stripe.state import Sandbox
 from stripe_netsuite_sandbox.stripe.store import Obj
@@ -252,7 +252,7 @@ def refund_charge(
             f"({_shown(left, cur)})",
             param="amount",
         )
-    if ch["currency"] in money.THREE_DECIMAL and take % 10:
+    if ch["currency"] in currency.THREE_DECIMAL and take % 10:
         raise errors.invalid(
             f"Invalid amount: {ch['currency'].upper()} refunds must have 0 as their last digit, "
             f"got {take}.",
@@ -346,8 +346,6 @@ def cancel_refund(sb: Sandbox, re: Obj) -> Obj:
 
 
 def _shown(amount: int, cur: str) -> str:
-    from decimal import Decimal
-
     value = Decimal(amount).scaleb(-currency.exponent(cur))
     return f"{value} {cur.upper()}" if cur != "usd" else f"${value}"
 

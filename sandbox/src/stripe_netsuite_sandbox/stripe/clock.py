@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from stripe_netsuite_sandbox.stripe import (
+    collection,
     errors,
     intents,
-    invoices,
     ledger,
     params,
     subscriptions,
@@ -23,7 +23,7 @@ CHECK_EVERY = 60
 def _step(sb: Sandbox, moment: int) -> None:
     intents.settle_processing(sb, moment)
     subscriptions.run_due(sb, moment, clock_id=None)
-    invoices.auto_finalize(sb, moment)
+    collection.auto_finalize(sb, moment)
     ledger.release_due(sb, moment)
     ledger.settle_manual(sb, moment)
 

@@ -6,11 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from stripe_netsuite_sandbox.stripe import (
+    billing,
     charges,
-    customers,
+    collection,
     errors,
     filters,
-    invoices,
     params,
     pricing,
     shapes,
@@ -158,7 +158,7 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
         )
     seq = 1 + sum(1 for cn in sb.store.all_of("credit_note") if cn["invoice"] == inv["id"])
     kind = "mixed" if pre and post else ("pre_payment" if pre else "post_payment")
-    now = invoices.time_for(sb, sb.get(inv["customer"], "customer"))
+    now = billing.time_for(sb, sb.get(inv["customer"], "customer"))
     cn = sb.create(
         "credit_note",
         "cn",
@@ -226,7 +226,7 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
         )
     if credit_amount:
         cus = sb.need(inv["customer"], "customer")
-        txn = customers.adjust_balance(
+        txn = billing.adjust_balance(
             sb,
             cus,
             -credit_amount,
@@ -239,7 +239,7 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
     sb.touch(inv)
     sb.emit("credit_note.created", cn)
     if inv["status"] == "open" and inv["amount_remaining"] == 0:
-        invoices._mark_paid(sb, inv)
+        collection.mark_paid(sb, inv)
     else:
         sb.update_event("invoice.updated", inv, before)
     return cn
@@ -288,7 +288,7 @@ def void(sb: Sandbox, cn: Obj) -> Obj:
     txn = sb.get(cn.get("customer_balance_transaction"), "customer_balance_transaction")
     if txn is not None:
         cus = sb.need(cn["customer"], "customer")
-        customers.adjust_balance(
+        billing.adjust_balance(
             sb,
             cus,
             -int(txn["amount"]),

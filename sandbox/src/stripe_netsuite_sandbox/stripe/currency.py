@@ -1,5 +1,9 @@
 """Currency rules the sandbox enforces, fixed exchange rates, and Stripe's fee schedule.
 
+The exponent table is the sandbox's own, written from Stripe's currency documentation
+(https://docs.stripe.com/currencies) rather than taken from the engine: the sandbox is
+the oracle the engine is tested against, so it must not share the engine's mistakes.
+
 Rates are fixed so that scenarios are reproducible; amounts are integers of minor
 units and every conversion goes through `Decimal`.
 """
@@ -8,8 +12,30 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from stripe_netsuite import money
 from stripe_netsuite_sandbox.stripe import errors
+
+#: Stripe's zero-decimal currencies: an API amount counts whole units (``100`` JPY is ¥100).
+#: Stripe's list also names UGX, but keeps it two-decimal; see `WHOLE_UNITS_WRITTEN_AS_CENTS`.
+ZERO_DECIMAL: frozenset[str] = frozenset(
+    "bif clp djf gnf jpy kmf krw mga pyg rwf vnd vuv xaf xof xpf".split()
+)
+
+#: Three-decimal currencies; Stripe requires the last digit of an amount to be 0.
+THREE_DECIMAL: frozenset[str] = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
+
+#: ISK and UGX are charged in whole units, but for backward compatibility are written
+#: with two decimals that must be 00: 5 ISK is sent as ``500``.
+WHOLE_UNITS_WRITTEN_AS_CENTS: frozenset[str] = frozenset({"isk", "ugx"})
+
+#: HUF and TWD charge two-decimal amounts but pay out whole units only (multiples of 100);
+#: ISK and UGX, whole units throughout, are under the same payout rule.
+WHOLE_UNIT_PAYOUTS: frozenset[str] = frozenset({"huf", "twd"}) | WHOLE_UNITS_WRITTEN_AS_CENTS
+
+#: Decimals of each currency's API amounts where they are not the usual two.
+EXPONENTS: dict[str, int] = {
+    **{code: 0 for code in ZERO_DECIMAL},
+    **{code: 3 for code in THREE_DECIMAL},
+}
 
 #: US dollars per one major unit of each currency (fixed sandbox rates).
 USD_PER_UNIT: dict[str, Decimal] = {
@@ -66,8 +92,8 @@ MINIMUM_CHARGE_USD = Decimal("0.50")
 
 
 def exponent(currency: str) -> int:
-    """Decimals of the currency's minor unit in the API."""
-    return money.exponent(currency)
+    """Decimals of the currency's minor unit in the API (two unless the table says not)."""
+    return EXPONENTS.get(currency.lower(), 2)
 
 
 def check_known(currency: str, param: str = "currency") -> str:
@@ -90,7 +116,7 @@ def usd_equivalent_minor(usd: Decimal, currency: str) -> int:
     """A USD amount expressed in *currency*'s minor units (rounded)."""
     major = usd / USD_PER_UNIT[currency]
     minor = _round(major.scaleb(exponent(currency)))
-    if currency in {"isk", "ugx"}:
+    if currency in WHOLE_UNITS_WRITTEN_AS_CENTS:
         minor = _round(Decimal(minor) / 100) * 100
     return minor
 
@@ -125,14 +151,14 @@ def check_charge_amount(amount: int, currency: str, param: str = "amount") -> No
     """Stripe's rules for charge amounts: positive, minimum, three-decimal and whole-unit cases."""
     if amount <= 0:
         raise errors.invalid("This value must be greater than or equal to 1.", param=param)
-    if currency in money.THREE_DECIMAL and amount % 10 != 0:
+    if currency in THREE_DECIMAL and amount % 10 != 0:
         raise errors.invalid(
             f"Invalid amount: {currency.upper()} is a three-decimal currency and the amount "
             f"must be rounded to the nearest ten (the last digit must be 0), got {amount}.",
             param=param,
             code="amount_invalid",
         )
-    if currency in {"isk", "ugx"} and amount % 100 != 0:
+    if currency in WHOLE_UNITS_WRITTEN_AS_CENTS and amount % 100 != 0:
         raise errors.invalid(
             f"Invalid amount: {currency.upper()} amounts are whole units written with two "
             f"decimals that are always 00 (to charge 5 {currency.upper()}, send 500), "
@@ -154,14 +180,14 @@ def check_payout_amount(amount: int, currency: str, param: str = "amount") -> No
     """HUF and TWD payouts (and ISK/UGX) must be whole units: multiples of 100."""
     if amount <= 0:
         raise errors.invalid("This value must be greater than or equal to 1.", param=param)
-    if currency in money.WHOLE_UNIT_SPECIAL and amount % 100 != 0:
+    if currency in WHOLE_UNIT_PAYOUTS and amount % 100 != 0:
         raise errors.invalid(
             f"Invalid amount: payouts in {currency.upper()} must be in whole units, an amount "
             f"evenly divisible by 100, got {amount}.",
             param=param,
             code="amount_invalid",
         )
-    if currency in money.THREE_DECIMAL and amount % 10 != 0:
+    if currency in THREE_DECIMAL and amount % 10 != 0:
         raise errors.invalid(
             f"Invalid amount: {currency.upper()} amounts must have 0 as their last digit, "
             f"got {amount}.",

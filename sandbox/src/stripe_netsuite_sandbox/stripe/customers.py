@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from stripe_netsuite_sandbox.stripe import currency, errors, filters, methods, params, shapes
+from stripe_netsuite_sandbox.stripe import (
+    billing,
+    catalog,
+    currency,
+    errors,
+    filters,
+    intents,
+    methods,
+    params,
+    shapes,
+    subscriptions,
+)
 from stripe_netsuite_sandbox.stripe.state import Sandbox
 from stripe_netsuite_sandbox.stripe.store import Obj
 
@@ -51,7 +62,7 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
             cus["invoice_settings"]["default_payment_method"] = attached[-1]["id"]
     balance = params.integer(q, "balance")
     if balance:
-        adjust_balance(sb, cus, balance, type="initial", emit=False)
+        billing.adjust_balance(sb, cus, balance, type="initial", emit=False)
     return cus
 
 
@@ -103,8 +114,6 @@ def _apply(sb: Sandbox, cus: Obj, q: params.Params, *, creating: bool) -> None:
 
 def set_discount(sb: Sandbox, cus: Obj, coupon: str | None, promo: str | None) -> None:
     """Attach (or with both None, remove) the customer's discount."""
-    from stripe_netsuite_sandbox.stripe import catalog
-
     old = cus.get("discount")
     if not coupon and not promo:
         if old:
@@ -138,7 +147,9 @@ def update(sb: Sandbox, cus: Obj, q: params.Params) -> Obj:
     if "balance" in q:
         target = params.integer(q, "balance") or 0
         if target != cus["balance"]:
-            adjust_balance(sb, cus, target - int(cus["balance"]), type="adjustment", emit=False)
+            billing.adjust_balance(
+                sb, cus, target - int(cus["balance"]), type="adjustment", emit=False
+            )
     sb.touch(cus)
     if cus.get("discount") and not had_discount:
         disc = sb.store.get(cus["discount"]["id"])
@@ -149,20 +160,13 @@ def update(sb: Sandbox, cus: Obj, q: params.Params) -> Obj:
 
 def delete(sb: Sandbox, cus: Obj) -> Obj:
     """`DELETE /v1/customers/{id}`: subscriptions are canceled, the customer is gone."""
-    from stripe_netsuite_sandbox.stripe import subscriptions
-
     for sub in sb.store.all_of("subscription"):
         if sub["customer"] == cus["id"] and sub["status"] not in {"canceled", "incomplete_expired"}:
             subscriptions.cancel(sb, sub, {})
     cus["_deleted"] = True
     sb.touch(cus)
     sb.emit("customer.deleted", cus)
-    return deleted(cus)
-
-
-def deleted(obj: Obj) -> Obj:
-    """The stub Stripe returns for a deleted object."""
-    return {"id": obj["id"], "object": obj["object"], "deleted": True}
+    return shapes.deleted(cus)
 
 
 def listing(sb: Sandbox, q: params.Params) -> list[Obj]:
@@ -174,54 +178,12 @@ def listing(sb: Sandbox, q: params.Params) -> list[Obj]:
     )
 
 
-def adjust_balance(
-    sb: Sandbox,
-    cus: Obj,
-    amount: int,
-    *,
-    type: str,
-    currency_code: str | None = None,
-    description: str | None = None,
-    invoice: str | None = None,
-    credit_note: str | None = None,
-    emit: bool = True,
-) -> Obj:
-    """A customer balance transaction; negative *amount* is a credit to the customer."""
-    cur = currency_code or cus.get("currency") or sb.default_currency
-    if cus.get("currency") and cus["currency"] != cur:
-        raise errors.invalid(
-            f"The customer's balance is in {cus['currency']}; a {cur} balance transaction "
-            "cannot be applied.",
-            param="currency",
-        )
-    before = {"balance": cus["balance"]}
-    cus["balance"] = int(cus["balance"]) + amount
-    cus["currency"] = cur
-    sb.touch(cus)
-    txn = sb.create(
-        "customer_balance_transaction",
-        "cbtxn",
-        amount=amount,
-        currency=cur,
-        customer=cus["id"],
-        description=description,
-        ending_balance=cus["balance"],
-        invoice=invoice,
-        credit_note=credit_note,
-        metadata={},
-        type=type,
-    )
-    if emit:
-        sb.emit("customer.updated", cus, before)
-    return txn
-
-
 def create_balance_transaction(sb: Sandbox, cus: Obj, q: params.Params) -> Obj:
     """`POST /v1/customers/{id}/balance_transactions`."""
     amount = params.integer(q, "amount", required=True)
     cur = currency.check_known(params.currency(q, required=True) or "")
     assert amount is not None
-    txn = adjust_balance(
+    txn = billing.adjust_balance(
         sb,
         cus,
         amount,
@@ -281,7 +243,7 @@ def delete_source(sb: Sandbox, cus: Obj, card: Obj) -> Obj:
         cus["default_source"] = None
         sb.touch(cus)
     sb.emit("customer.source.deleted", card)
-    return deleted(card)
+    return shapes.deleted(card)
 
 
 def portal_session(sb: Sandbox, q: params.Params) -> Obj:
@@ -330,7 +292,7 @@ def fund_cash_balance(sb: Sandbox, cus: Obj, q: params.Params) -> Obj:
     sb.emit("cash_balance.funds_available", cash_balance(cus))
     for pi in sb.store.all_of("payment_intent"):
         if pi["customer"] == cus["id"] and pi["status"] == "requires_action":
-            apply_cash_balance(sb, pi)
+            intents.apply_cash_balance(sb, pi)
     return txn
 
 
@@ -344,28 +306,3 @@ def cash_balance(cus: Obj) -> Obj:
         "customer_account": None,
         "settings": {"reconciliation_mode": "automatic", "using_merchant_default": True},
     }
-
-
-def apply_cash_balance(sb: Sandbox, pi: Obj) -> None:
-    """Move cash balance into a waiting customer-balance payment intent."""
-    from stripe_netsuite_sandbox.stripe import intents
-
-    cus = sb.get(pi.get("customer"), "customer")
-    pm = sb.get(pi.get("payment_method"), "payment_method")
-    if cus is None or pm is None or pm.get("type") != "customer_balance":
-        return
-    cash: dict[str, int] = cus.setdefault("_cash", {})
-    funded = int(pi.get("_funded") or 0)
-    want = int(pi["amount"]) - funded
-    take = min(want, cash.get(pi["currency"], 0))
-    if take <= 0:
-        return
-    cash[pi["currency"]] -= take
-    pi["_funded"] = funded + take
-    sb.touch(cus)
-    if take < want:
-        pi["next_action"]["display_bank_transfer_instructions"]["amount_remaining"] = want - take
-        sb.touch(pi)
-        sb.emit("payment_intent.partially_funded", pi)
-        return
-    intents.succeed(sb, pi, pm)

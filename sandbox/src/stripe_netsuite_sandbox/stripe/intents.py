@@ -1,4 +1,4 @@
-"""Payment intents: confirm, capture (full or partial), cancel, and the test-card outcomes."""
+"""Payment intents: confirm, capture, cancel, the test-card outcomes, cash-balance funding."""
 
 from __future__ import annotations
 
@@ -215,9 +215,7 @@ def confirm(sb: Sandbox, pi: Obj, q: params.Params) -> Obj:
         }
         sb.touch(pi)
         sb.emit("payment_intent.requires_action", pi)
-        from stripe_netsuite_sandbox.stripe import customers
-
-        customers.apply_cash_balance(sb, pi)
+        apply_cash_balance(sb, pi)
         return pi
     if pm.get("type") == "sepa_debit":
         ch = charges.new_charge(
@@ -274,6 +272,29 @@ def succeed(sb: Sandbox, pi: Obj, pm: Obj, ch: Obj | None = None) -> None:
     sb.emit("charge.succeeded", ch)
     sb.emit("payment_intent.succeeded", pi)
     _after_capture(sb, ch)
+
+
+def apply_cash_balance(sb: Sandbox, pi: Obj) -> None:
+    """Move cash balance into a waiting customer-balance payment intent."""
+    cus = sb.get(pi.get("customer"), "customer")
+    pm = sb.get(pi.get("payment_method"), "payment_method")
+    if cus is None or pm is None or pm.get("type") != "customer_balance":
+        return
+    cash: dict[str, int] = cus.setdefault("_cash", {})
+    funded = int(pi.get("_funded") or 0)
+    want = int(pi["amount"]) - funded
+    take = min(want, cash.get(pi["currency"], 0))
+    if take <= 0:
+        return
+    cash[pi["currency"]] -= take
+    pi["_funded"] = funded + take
+    sb.touch(cus)
+    if take < want:
+        pi["next_action"]["display_bank_transfer_instructions"]["amount_remaining"] = want - take
+        sb.touch(pi)
+        sb.emit("payment_intent.partially_funded", pi)
+        return
+    succeed(sb, pi, pm)
 
 
 def _after_capture(sb: Sandbox, ch: Obj) -> None:

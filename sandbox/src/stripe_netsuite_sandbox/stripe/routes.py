@@ -10,6 +10,7 @@ from stripe_netsuite_sandbox.stripe import (
     catalog,
     charges,
     clock,
+    collection,
     credit_notes,
     customers,
     disputes,
@@ -21,6 +22,7 @@ from stripe_netsuite_sandbox.stripe import (
     methods,
     params,
     search,
+    shapes,
     subscriptions,
 )
 from stripe_netsuite_sandbox.stripe.state import Sandbox
@@ -80,7 +82,7 @@ def crud(
         if obj is None:
             raise errors.no_such(kind, oid)
         if obj.get("_deleted"):
-            return customers.deleted(obj)
+            return shapes.deleted(obj)
         return obj
 
     def lister(sb: Sandbox, q: params.Params) -> Obj:
@@ -260,7 +262,7 @@ crud(
     "plan",
     create=catalog.create_plan,
     update=catalog.update_plan,
-    delete=lambda sb, p: catalog._deleted(sb, p, "plan.deleted"),
+    delete=lambda sb, p: catalog.delete_plan(sb, p),
     listing=lambda sb, q: catalog.listing(sb, "plan", q),
 )
 crud(
@@ -423,11 +425,11 @@ route("GET", "/v1/invoices/search")(
 )
 ROUTES.insert(0, ROUTES.pop())
 _INVOICE_ACTIONS: tuple[tuple[str, Handler], ...] = (
-    ("finalize", lambda sb, inv, q: invoices.finalize(sb, inv)),
-    ("pay", invoices.pay),
-    ("void", lambda sb, inv, q: invoices.void(sb, inv)),
-    ("mark_uncollectible", lambda sb, inv, q: invoices.mark_uncollectible(sb, inv)),
-    ("send", lambda sb, inv, q: invoices.send(sb, inv)),
+    ("finalize", lambda sb, inv, q: collection.finalize(sb, inv)),
+    ("pay", collection.pay),
+    ("void", lambda sb, inv, q: collection.void(sb, inv)),
+    ("mark_uncollectible", lambda sb, inv, q: collection.mark_uncollectible(sb, inv)),
+    ("send", lambda sb, inv, q: collection.send(sb, inv)),
 )
 for _action, _fn in _INVOICE_ACTIONS:
     route("POST", "/v1/invoices/{id}/" + _action)(
@@ -546,7 +548,7 @@ def _delete_endpoint(sb: Sandbox, ep: Obj) -> Obj:
     ep["_deleted"] = True
     sb.webhook_secrets.pop(ep["url"], None)
     sb.touch(ep)
-    return customers.deleted(ep)
+    return shapes.deleted(ep)
 
 
 crud(

@@ -49,3 +49,8 @@ def nested(resource: str, key: str, **values: Any) -> Any:
         blanked.update(values)
         return blanked
     return value
+
+
+def deleted(obj: Obj) -> Obj:
+    """The stub Stripe returns for a deleted object."""
+    return {"id": obj["id"], "object": obj["object"], "deleted": True}

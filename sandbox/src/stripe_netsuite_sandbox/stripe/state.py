@@ -86,6 +86,11 @@ class Sandbox:
         """Current sandbox time (inside a processing step: that step's time)."""
         return self._at if self._at is not None else self.wall()
 
+    @property
+    def pinned(self) -> bool:
+        """True inside `at()`, where the clock reads a chosen moment rather than the wall."""
+        return self._at is not None
+
     def shift(self, seconds: int) -> None:
         """Move the wall clock forward."""
         self._base += seconds

@@ -7,7 +7,16 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from stripe_netsuite_sandbox.stripe import catalog, errors, filters, invoices, params, pricing
+from stripe_netsuite_sandbox.stripe import (
+    billing,
+    catalog,
+    collection,
+    errors,
+    filters,
+    invoices,
+    params,
+    pricing,
+)
 from stripe_netsuite_sandbox.stripe.state import Sandbox
 from stripe_netsuite_sandbox.stripe.store import Obj
 
@@ -90,8 +99,7 @@ def _period_lines(sb: Sandbox, sub: Obj, inv: Obj, *, trial: bool) -> list[Obj]:
             else f"{item['quantity']} × {name} (at {item['price']['unit_amount']} / "
             f"{rec['interval']})"
         )
-        line = invoices._line(
-            sb,
+        line = billing.new_line(
             inv,
             id=sb.new_id("il"),
             amount=amount,
@@ -152,7 +160,7 @@ def _invoice(sb: Sandbox, sub: Obj, reason: str, *, trial: bool, period: bool = 
         ):
             ii["invoice"] = inv["id"]
             sb.touch(ii)
-    invoices.compute(sb, inv)
+    billing.compute(sb, inv)
     sub["latest_invoice"] = inv["id"]
     sb.emit("invoice.created", inv)
     return inv
@@ -160,7 +168,7 @@ def _invoice(sb: Sandbox, sub: Obj, reason: str, *, trial: bool, period: bool = 
 
 def _collect(sb: Sandbox, sub: Obj, inv: Obj) -> bool:
     """Finalize and (when charging automatically) pay; True when the invoice is paid."""
-    invoices.finalize(sb, inv, attempt=False)
+    collection.finalize(sb, inv, attempt=False)
     if inv["status"] == "paid":
         return True
     if sub["collection_method"] == "send_invoice":
@@ -168,10 +176,10 @@ def _collect(sb: Sandbox, sub: Obj, inv: Obj) -> bool:
         return True
     if sub.get("_payment_behavior") == "default_incomplete":
         return False
-    if not invoices.payment_method_for(sb, inv, {}):
+    if not collection.payment_method_for(sb, inv, {}):
         return False
     try:
-        invoices.pay(sb, inv, {"off_session": "true"} if sub["status"] != "incomplete" else {})
+        collection.pay(sb, inv, {"off_session": "true"} if sub["status"] != "incomplete" else {})
     except errors.StripeError:
         return False
     return bool(inv["status"] == "paid")
@@ -189,7 +197,7 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
                 f"Invalid items[{i}]: must be an object such as items[{i}][price]=price_…",
                 param=f"items[{i}]",
             )
-    now = invoices.time_for(sb, cus)
+    now = billing.time_for(sb, cus)
     prices = [_price(sb, spec, i) for i, spec in enumerate(specs)]
     first = catalog.as_price(prices[0])
     rec = first.get("recurring") or {}
@@ -261,7 +269,7 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
     sub["items"]["total_count"] = len(sub["items"]["data"])
     coupon = params.string(q, "coupon")
     promo = params.string(q, "promotion_code")
-    sub["discounts"] = invoices._discount_refs(sb, q, customer=cus["id"], subscription=sub["id"])
+    sub["discounts"] = billing.discount_refs(sb, q, customer=cus["id"], subscription=sub["id"])
     if coupon or promo:
         disc = catalog.discount(
             sb, coupon=coupon, promotion_code=promo, customer=cus["id"], subscription=sub["id"]
@@ -374,11 +382,7 @@ def _advance(sb: Sandbox, sub: Obj, when: int) -> None:
 
 
 def _cancel_now(sb: Sandbox, sub: Obj, reason: str) -> None:
-    now = (
-        sb.now()
-        if sb._at is not None
-        else invoices.time_for(sb, sb.get(sub["customer"], "customer"))
-    )
+    now = sb.now() if sb.pinned else billing.time_for(sb, sb.get(sub["customer"], "customer"))
     sub["status"] = "canceled"
     sub["canceled_at"] = sub.get("canceled_at") or now
     sub["ended_at"] = now
@@ -409,7 +413,7 @@ def cancel(sb: Sandbox, sub: Obj, q: params.Params) -> Obj:
 def _prorate(sb: Sandbox, sub: Obj, changes: list[tuple[Obj, Obj | None, int]]) -> None:
     """Proration invoice items for (old item, new price or None, new quantity) changes."""
     cus = sb.need(sub["customer"], "customer")
-    now = invoices.time_for(sb, cus)
+    now = billing.time_for(sb, cus)
     start, end = sub["_period_start"], sub["_period_end"]
     if end <= start or now >= end:
         return
@@ -465,7 +469,7 @@ def update(sb: Sandbox, sub: Obj, q: params.Params) -> Obj:
             "A canceled subscription can only update its cancellation_details and metadata."
         )
     cus = sb.need(sub["customer"], "customer")
-    now = invoices.time_for(sb, cus)
+    now = billing.time_for(sb, cus)
     for key in ("default_payment_method", "description", "collection_method"):
         if key in q:
             sub[key] = params.string(q, key)
@@ -479,9 +483,7 @@ def update(sb: Sandbox, sub: Obj, q: params.Params) -> Obj:
         sub["cancel_at"] = params.integer(q, "cancel_at")
     params.apply_metadata(sub, q)
     if "discounts" in q:
-        sub["discounts"] = invoices._discount_refs(
-            sb, q, customer=cus["id"], subscription=sub["id"]
-        )
+        sub["discounts"] = billing.discount_refs(sb, q, customer=cus["id"], subscription=sub["id"])
     behaviour = params.string(q, "proration_behavior") or "create_prorations"
     changes = _item_changes(sb, sub, q)
     if changes and behaviour != "none" and sub["status"] == "active":
@@ -547,7 +549,7 @@ def resume(sb: Sandbox, sub: Obj, q: params.Params) -> Obj:
     if sub["status"] != "paused":
         raise errors.invalid("Only paused subscriptions can be resumed.")
     cus = sb.need(sub["customer"], "customer")
-    now = invoices.time_for(sb, cus)
+    now = billing.time_for(sb, cus)
     before = sb.snapshot(sub, ["status"])
     sub["status"] = "active"
     _start_period(sb, sub, now, before)

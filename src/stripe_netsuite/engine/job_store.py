@@ -1,0 +1,96 @@
+"""What the worker needs from the job queue, and the database-backed implementation.
+
+The worker sees jobs only through `JobStore`, so its outcome policy can be driven over
+an in-memory store (`stripe_netsuite.testing`) as well as over SQL. The methods block
+(the worker calls them in a thread); every transition out of ``running`` acts only
+while the caller still holds the job's lease and answers False otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import sqlalchemy as sa
+
+from stripe_netsuite.store import inbox, queue
+
+
+class JobStore(Protocol):
+    """The job operations one worker performs."""
+
+    def claim(self, *, worker_id: str, lease_seconds: float, limit: int) -> list[queue.Job]:
+        """Lease up to *limit* due jobs to *worker_id*."""
+        ...
+
+    def extend_lease(self, job_id: int, *, worker_id: str, lease_seconds: float) -> bool:
+        """Push a running job's lease forward; False once *worker_id* no longer holds it."""
+        ...
+
+    def complete(self, job: queue.Job, *, worker_id: str) -> bool:
+        """Mark the job done."""
+        ...
+
+    def skip(self, job: queue.Job, *, worker_id: str, rule: str) -> bool:
+        """Record that a named rule skipped the job."""
+        ...
+
+    def park(self, job: queue.Job, *, worker_id: str, error: BaseException) -> bool:
+        """Park the job with *error* as its ``last_error`` until a person acts."""
+        ...
+
+    def retry_later(
+        self, job: queue.Job, *, worker_id: str, error: BaseException, delay_seconds: float
+    ) -> bool:
+        """Send the job back to pending, due after *delay_seconds*."""
+        ...
+
+    def events_handled(self, job: queue.Job) -> None:
+        """Stamp the inbox events the finished job covered (those received before its claim)."""
+        ...
+
+
+@dataclass(frozen=True)
+class SqlJobStore:
+    """`JobStore` over the database: the queue in ``store.queue``, the inbox in ``store.inbox``."""
+
+    database: sa.Engine
+
+    def claim(self, *, worker_id: str, lease_seconds: float, limit: int) -> list[queue.Job]:
+        """See `JobStore.claim`."""
+        return queue.claim(
+            self.database, worker_id=worker_id, lease_seconds=lease_seconds, limit=limit
+        )
+
+    def extend_lease(self, job_id: int, *, worker_id: str, lease_seconds: float) -> bool:
+        """See `JobStore.extend_lease`."""
+        return queue.extend_lease(self.database, job_id, worker_id, lease_seconds)
+
+    def complete(self, job: queue.Job, *, worker_id: str) -> bool:
+        """See `JobStore.complete`."""
+        return queue.complete(self.database, job, worker_id)
+
+    def skip(self, job: queue.Job, *, worker_id: str, rule: str) -> bool:
+        """See `JobStore.skip`."""
+        return queue.skip(self.database, job, worker_id, rule=rule)
+
+    def park(self, job: queue.Job, *, worker_id: str, error: BaseException) -> bool:
+        """See `JobStore.park`."""
+        return queue.park(self.database, job, worker_id, error=error)
+
+    def retry_later(
+        self, job: queue.Job, *, worker_id: str, error: BaseException, delay_seconds: float
+    ) -> bool:
+        """See `JobStore.retry_later`."""
+        return queue.retry_later(
+            self.database, job, worker_id, error=error, delay_seconds=delay_seconds
+        )
+
+    def events_handled(self, job: queue.Job) -> None:
+        """See `JobStore.events_handled`."""
+        inbox.mark_object_handled(
+            self.database,
+            account=job.account,
+            object_id=job.object_id,
+            received_before=job.claimed_at,
+        )
