@@ -18,8 +18,8 @@ SANDBOX = ROOT / "sandbox" / "src" / "stripe_netsuite_sandbox"
 
 #: The engine's layers, lowest first. A module may import its own layer and those below.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"kinds", "retry", "exceptions", "money"}),
-    frozenset({"settings", "credentials"}),
+    frozenset({"kinds", "retry", "exceptions", "money", "redaction"}),
+    frozenset({"settings", "credentials", "logs"}),
     frozenset({"store"}),
     frozenset({"vault"}),
     frozenset({"stripe_api", "netsuite"}),

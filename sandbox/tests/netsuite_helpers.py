@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from stripe_netsuite_sandbox.netsuite import SandboxConfig, create_app, jsonio
+from stripe_netsuite_sandbox.serving import serve_in_thread
 
 BASE = "http://sandbox.test"
 RECORDS = "/services/rest/record/v1"
@@ -194,3 +195,73 @@ async def get(client: httpx.AsyncClient, path: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     payload: dict[str, Any] = response.json()
     return payload
+
+
+class Served:
+    """A sandbox on a real loopback port and a TBA-signed client for it."""
+
+    def __init__(self, **config: Any) -> None:
+        self.server = serve_in_thread(create_app(SandboxConfig(**config)))
+        self.client = httpx.Client(base_url=self.server.base_url, auth=TBA(), timeout=30)
+
+    def close(self) -> None:
+        self.client.close()
+        self.server.stop()
+
+    @property
+    def account(self) -> Any:
+        """The sandbox's in-process account, for the Python GL helpers."""
+        return self.server.app.sandbox.account
+
+    def write(self, method: str, path: str, payload: Any, **params: str) -> str:
+        """Send *payload* (exact decimals) and return the record's id from ``Location``."""
+        response = self.client.request(
+            method,
+            RECORDS + path,
+            content=jsonio.dumps(payload),
+            headers={"content-type": "application/json"},
+            params=params,
+        )
+        return new_id(response)
+
+    def create(self, rtype: str, payload: Any) -> str:
+        return self.write("POST", f"/{rtype}", payload)
+
+    def delete(self, rtype: str, rid: str) -> None:
+        response = self.client.delete(f"{RECORDS}/{rtype}/{rid}")
+        assert response.status_code == 204, response.text
+
+    def query(self, q: str, params: list[Any] | None = None) -> httpx.Response:
+        body: dict[str, Any] = {"q": q}
+        if params is not None:
+            body["params"] = params
+        return self.client.post(SUITEQL, json=body, headers={"Prefer": "transient"})
+
+    def rows(self, q: str, params: list[Any] | None = None) -> list[dict[str, str]]:
+        response = self.query(q, params)
+        assert response.status_code == 200, response.text
+        return [{k: v for k, v in row.items() if k != "links"} for row in response.json()["items"]]
+
+    def gl(self, transaction: str) -> list[tuple[str, str, str | None, str | None, str]]:
+        """(transactionline, account, debit, credit, amount) of each GL line, over SuiteQL."""
+        found = self.rows(
+            "SELECT tal.transactionline, tal.account, tal.debit, tal.credit, tal.amount "
+            "FROM transactionaccountingline tal WHERE tal.transaction = ? "
+            "ORDER BY tal.transactionline",
+            [transaction],
+        )
+        return [
+            (r["transactionline"], r["account"], r.get("debit"), r.get("credit"), r["amount"])
+            for r in found
+        ]
+
+    def customer(self, external_id: str = "cus_gl", **extra: Any) -> str:
+        body = {"companyName": "Ledger Ltd", "subsidiary": {"id": "2"}, "externalId": external_id}
+        return self.create("customer", {**body, **extra})
+
+    def sandbox_gl(self, **params: str) -> dict[str, Any]:
+        """``/__sandbox/gl``: balances and unbalanced transactions."""
+        response = self.client.get("/__sandbox/gl", params=params)
+        assert response.status_code == 200, response.text
+        payload: dict[str, Any] = response.json()
+        return payload

@@ -145,12 +145,16 @@ async def test_paging(client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize(
     "q",
     [
-        "SELECT COUNT(*) FROM customer",
-        "SELECT id FROM customer c JOIN transaction t ON t.entity = c.id",
+        "SELECT id FROM customer c JOIN transaction t ON t.entity = c.id",  # id is ambiguous
         "SELECT id FROM spaceship",
         "SELECT nosuchcolumn FROM customer",
         "SELECT id FROM customer WHERE",
-        "SELECT id FROM customer GROUP BY id",
+        "SELECT companyname, COUNT(*) FROM customer GROUP BY id",
+        "SELECT id FROM customer UNION SELECT id FROM account",
+        "SELECT id FROM customer WHERE id IN (SELECT entity FROM transaction)",
+        "SELECT id FROM customer c RIGHT JOIN transaction t ON t.entity = c.id",
+        "SELECT MEDIAN(id) FROM customer",
+        "SELECT c.id FROM customer c JOIN customer c ON c.id = c.id",
         "DELETE FROM customer",
         "SELECT id FROM customer WHERE id = ?",
     ],

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import logging
 import signal
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from stripe_netsuite import logs
 from stripe_netsuite.credentials import SecretResolver, redact_url
 from stripe_netsuite.exceptions import ConfigError
 from stripe_netsuite.settings import (
@@ -37,9 +37,8 @@ def _settings(config: Path | None = None) -> Settings:
     settings = Settings.from_environ()
     if config is not None:
         settings = settings.model_copy(update={"config": config})
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    # SNS_LOG_LEVEL for the engine's loggers; the SDK, httpx and the like stay at WARNING.
+    logs.configure(settings.log_level)
     return settings
 
 
@@ -119,6 +118,7 @@ def serve(config: ConfigOption = None) -> None:
         config=cfg,
         database=database,
         lifespan=worker_lifespan(lambda: Runtime(settings=settings, config=cfg, database=database)),
+        webhook_max_bytes=settings.webhook_max_bytes,
     )
     uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
 
@@ -280,6 +280,34 @@ def reconcile(
     reports = _in_account(config, account, work)
     typer.echo(reconciliation.render(reports), nl=False)
     if reconciliation.any_difference(reports):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def tieout(
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="GL cut-off and Stripe objects up to (YYYY-MM-DD)")
+    ] = None,
+    account: AccountOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Balances recomputed from Stripe beside NetSuite's GL; non-zero exit on a difference."""
+    from datetime import date
+
+    from stripe_netsuite.engine import tieout as tieout_module
+    from stripe_netsuite.mapping import tieout as tieout_mapping
+
+    try:
+        cutoff = date.fromisoformat(as_of) if as_of else None
+    except ValueError as exc:
+        raise _fail(ValueError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)")) from exc
+
+    async def work(ctx: Any) -> Any:
+        return await tieout_module.tie_out(ctx, as_of=cutoff)
+
+    result = _in_account(config, account, work)
+    typer.echo(tieout_mapping.render(result), nl=False)
+    if result.differing:
         raise typer.Exit(code=1)
 
 

@@ -33,6 +33,8 @@ from stripe_netsuite.exceptions import ConfigError
 from stripe_netsuite.retry import RetryPolicy
 
 DEFAULT_DATABASE_URL = "sqlite:///stripe-netsuite.db"
+#: Largest webhook body read by default (1 MiB): room for a Stripe event, not for a flood.
+DEFAULT_WEBHOOK_MAX_BYTES = 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -46,6 +48,8 @@ class Settings(BaseSettings):
     config: Path = Path("stripe-netsuite.toml")
     host: str = "127.0.0.1"
     port: int = 8000
+    #: Largest webhook body accepted, in bytes; a larger one is answered 413 unread.
+    webhook_max_bytes: int = Field(default=DEFAULT_WEBHOOK_MAX_BYTES, gt=0)
     #: Jobs run at once by one worker process.
     worker_concurrency: int = 8
     #: Seconds a claimed job stays leased before another worker may take it.
@@ -62,6 +66,9 @@ class Settings(BaseSettings):
     retry_cap_seconds: float = Field(default=600.0, gt=0)
     #: Attempts a job failing with an unclassified error gets before it is parked.
     retry_unexpected_attempts: int = Field(default=3, gt=0)
+    #: Seconds the worker's claim loop or the scheduler may go without completing a pass
+    #: before ``/readyz`` fails (never less than five of the loop's own intervals).
+    ready_stall_seconds: float = Field(default=120.0, gt=0)
     log_level: str = "INFO"
 
     @field_validator("retry_cap_seconds")
@@ -229,6 +236,9 @@ class Options(_Strict):
     payment_match_field: str = "externalId"
     #: ... and the value it holds: ``{charge}`` and ``{payment_intent}`` are replaced.
     payment_match_value: str = "{charge}"
+    #: Whether a ``netsuite_*_id`` in an object's metadata links it to that existing NetSuite
+    #: record instead of creating one (off: the key is ignored and the record is created).
+    link_from_metadata: bool = True
     #: Objects created before this date are left alone (ISO date).
     sync_start: str | None = None
 

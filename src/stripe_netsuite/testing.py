@@ -2,8 +2,10 @@
 
 `InMemoryJobStore` implements the worker's `JobStore` with plain dictionaries and
 follows the SQL queue's rules (one pending job per object, no object claimed twice
-under a live lease, every transition guarded by the lease), so a real `Worker` can be
-driven without a database and its outcomes read back exactly.
+under a live lease, every transition guarded by the lease, a lost run recorded when its
+job is taken back and a job whose worker keeps dying parked), so a real `Worker` can be
+driven without a database and its outcomes read back exactly. Its *clock* plays the
+database's.
 """
 
 from __future__ import annotations
@@ -17,7 +19,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from stripe_netsuite.store import db
-from stripe_netsuite.store.queue import Attempt, Job, JobState, Outcome, capped, error_text
+from stripe_netsuite.store.queue import (
+    LEASE_EXPIRED,
+    Attempt,
+    Job,
+    JobState,
+    Outcome,
+    error_message,
+    error_text,
+    lost_text,
+)
 
 
 @dataclass
@@ -111,8 +122,10 @@ class InMemoryJobStore:
 
     # -- the JobStore protocol -------------------------------------------------------
 
-    def claim(self, *, worker_id: str, lease_seconds: float, limit: int) -> list[Job]:
-        """See `JobStore.claim`."""
+    def claim(
+        self, *, worker_id: str, lease_seconds: float, limit: int, max_attempts: int | None = None
+    ) -> list[Job]:
+        """See `JobStore.claim`; a lost job is recorded, and parked past *max_attempts*."""
         if limit < 1:
             return []
         with self._lock:
@@ -140,6 +153,11 @@ class InMemoryJobStore:
                 key = (job.account, job.kind, job.object_id)
                 if key in busy:
                     continue
+                if job.state is JobState.RUNNING:
+                    if max_attempts is not None and job.attempts >= max_attempts:
+                        self._park_lost(job, now)
+                        continue
+                    self._record_lost(job, now, Outcome.LOST)
                 busy.add(key)
                 claimed.append(
                     self._save(
@@ -156,14 +174,17 @@ class InMemoryJobStore:
                     break
             return claimed
 
-    def extend_lease(self, job_id: int, *, worker_id: str, lease_seconds: float) -> bool:
+    def extend_lease(self, job: Job, *, worker_id: str, lease_seconds: float) -> bool:
         """See `JobStore.extend_lease`."""
         with self._lock:
-            job = self.jobs.get(job_id)
-            if job is None or job.state is not JobState.RUNNING or job.leased_by != worker_id:
+            if not self._holds(job, worker_id):
                 return False
             now = self.clock()
-            self._save(job, lease_until=now + timedelta(seconds=lease_seconds), updated_at=now)
+            self._save(
+                self.jobs[job.id],
+                lease_until=now + timedelta(seconds=lease_seconds),
+                updated_at=now,
+            )
             return True
 
     def complete(self, job: Job, *, worker_id: str) -> bool:
@@ -261,6 +282,33 @@ class InMemoryJobStore:
                 return job
         return None
 
+    def _record_lost(self, job: Job, now: datetime, outcome: Outcome) -> None:
+        self.attempts.append(
+            Attempt(
+                id=next(self._attempt_ids),
+                job_id=job.id,
+                started_at=job.claimed_at or now,
+                finished_at=now,
+                outcome=outcome,
+                error_class=LEASE_EXPIRED,
+                error_message=f"lease expired; worker {job.leased_by} lost",
+            )
+        )
+
+    def _park_lost(self, job: Job, now: datetime) -> None:
+        # As the SQL queue: the lost runs among this round of attempts, this one included.
+        earlier = [a.outcome for a in self.attempts if a.job_id == job.id]
+        recent = earlier[-(job.attempts - 1) :] if job.attempts > 1 else []
+        times = 1 + recent.count(Outcome.LOST)
+        self._record_lost(job, now, Outcome.PARKED)
+        self._save(
+            job,
+            state=JobState.PARKED,
+            lease_until=None,
+            last_error=lost_text(times),
+            updated_at=now,
+        )
+
     def _save(self, job: Job, **changes: Any) -> Job:
         saved = dataclasses.replace(job, **changes)
         self.jobs[saved.id] = saved
@@ -277,6 +325,6 @@ class InMemoryJobStore:
                 finished_at=now,
                 outcome=outcome,
                 error_class=None if error is None else type(error).__name__,
-                error_message=None if error is None else capped(str(error)),
+                error_message=None if error is None else error_message(error),
             )
         )

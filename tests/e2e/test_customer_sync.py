@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import time
@@ -11,6 +12,8 @@ from typing import Any
 import httpx
 import stripe
 
+from stripe_netsuite.netsuite import LocalGovernor, NetSuiteClient
+from stripe_netsuite.settings import load_config
 from stripe_netsuite.store import inbox, links, queue
 from stripe_netsuite_sandbox import books, demo
 
@@ -27,6 +30,20 @@ def writes(stack: demo.Stack) -> int:
 
 def assert_no_duplicate_external_ids(stack: demo.Stack) -> None:
     assert books.duplicate_external_ids(books.netsuite_records(stack.netsuite.base_url)) == {}
+
+
+def netsuite_customer(stack: demo.Stack, name: str) -> str:
+    """A NetSuite customer made by something else than the engine; its internal id."""
+    account = load_config(stack.settings.config).account(demo.ACCOUNT)
+
+    async def make() -> str:
+        async with NetSuiteClient.from_config(
+            account.netsuite, governor=LocalGovernor(1)
+        ) as client:
+            body = {"companyName": name, "subsidiary": {"id": account.subsidiary}}
+            return await client.upsert("customer", f"legacy:{name}", body)
+
+    return asyncio.run(make())
 
 
 def create_customers(client: stripe.StripeClient, n: int, *, prefix: str = "Co") -> list[str]:
@@ -95,15 +112,23 @@ def test_metadata_rules_and_links(make_stack: StackFactory) -> None:
     (record,) = engine_customers(stack)
     assert record["isPerson"] is True
     assert (record["firstName"], record["lastName"]) == ("Ada", "Lovelace")
-    # Linking instead of creating: the customer names the NetSuite customer to use.
+    # Linking instead of creating: the customer names a NetSuite customer no Stripe object
+    # holds yet. Naming the one another Stripe customer became is refused and parked.
+    existing = netsuite_customer(stack, "Pre-existing Inc")
     linked = client.v1.customers.create(
-        params={"name": "Pre-existing", "metadata": {"netsuite_customer_id": str(record["id"])}}
+        params={"name": "Pre-existing", "metadata": {"netsuite_customer_id": existing}}
+    )
+    taker = client.v1.customers.create(
+        params={"name": "Taker", "metadata": {"netsuite_customer_id": str(record["id"])}}
     )
     demo.wait_until_synced(stack)
     assert len(engine_customers(stack)) == 1
     link = links.get(stack.database, account="main", stripe_id=linked.id, role="customer")
-    assert link is not None and link.internal_id == str(record["id"])
+    assert link is not None and link.internal_id == existing
+    assert links.get(stack.database, account="main", stripe_id=taker.id, role="customer") is None
     jobs = {job.object_id: job for job in queue.list_jobs(stack.database, limit=100)}
+    assert jobs[taker.id].state == "parked"
+    assert f"already linked to {person.id}" in str(jobs[taker.id].last_error)
     assert jobs[blocked.id].state == "skipped"
     assert jobs[blocked.id].skip_rule == "netsuite_block_integration"
     assert jobs[person.id].state == "done"

@@ -186,7 +186,7 @@ async def test_tba_is_accepted_including_signed_query_parameters(
                 "SELECT id FROM customer WHERE companyname = ? ORDER BY id", params=["TBA Co"]
             )
         ]
-        fields = await client.get("customer", "eid:it:tba:1", fields=["companyName"])
+        fields = await client.get_by_external_id("customer", "it:tba:1", fields=["companyName"])
     assert [row["id"] for row in rows] == [rid]
     assert fields is not None
     assert fields["companyName"] == "TBA Co"
@@ -216,7 +216,7 @@ async def test_crud_round_trip(sandbox: RunningServer) -> None:
             "it:crud:1",
             {**customer("Round Trip"), "creditLimit": Decimal("1234.56")},
         )
-        by_eid = await client.get("customer", "eid:it:crud:1")
+        by_eid = await client.get_by_external_id("customer", "it:crud:1")
         await client.patch("customer", rid, {"email": "ap@example.com"})
         patched = await client.get("customer", rid, fields=["email"])
         same = await client.upsert("customer", "it:crud:1", customer("Round Trip Ltd"))
@@ -230,7 +230,7 @@ async def test_crud_round_trip(sandbox: RunningServer) -> None:
         ]
         with pytest.raises(exceptions.NetSuiteRejected) as rejected:
             await client.upsert("customer", "it:crud:bad", {})
-        missing = await client.get("customer", "eid:it:crud:never")
+        missing = await client.get_by_external_id("customer", "it:crud:never")
     assert by_eid is not None
     assert by_eid["id"] == rid
     assert by_eid["creditLimit"] == Decimal("1234.56")

@@ -12,7 +12,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 
 from stripe_netsuite import kinds
-from stripe_netsuite.store import inbox, queue
+from stripe_netsuite.store import inbox, links, queue
 from stripe_netsuite.stripe_api.webhooks import EventRef
 
 
@@ -36,8 +36,10 @@ def kind_for(ref: EventRef, enabled: Collection[str]) -> str | None:
 
 def accept(database: sa.Engine, *, account: str, ref: EventRef, kinds: Collection[str]) -> Intake:
     """Record the event once and queue its object's flow."""
-    kind = None if ref.echo else kind_for(ref, kinds)
+    kind = kind_for(ref, kinds)
     with database.begin() as conn:
+        if kind is not None and is_echo(conn, account=account, ref=ref):
+            kind = None
         new = inbox.record_event(
             conn,
             account=account,
@@ -53,3 +55,23 @@ def accept(database: sa.Engine, *, account: str, ref: EventRef, kinds: Collectio
             return Intake.IGNORED
         queue.enqueue(conn, account=account, kind=kind, object_id=ref.object_id)
     return Intake.QUEUED
+
+
+def is_echo(conn: sa.Connection, *, account: str, ref: EventRef) -> bool:
+    """Whether the event only reports the engine's own write-back of NetSuite ids.
+
+    Every key it changed must be one the engine writes back for this object, now holding
+    the very internal id the engine's link keeps: syncing again would post the same body,
+    so nothing is queued (loop prevention). A person who sets such a key to another id
+    (or removes it) changes which record the object names, and that is synced. Read in
+    the caller's transaction, beside the inbox row it decides about.
+    """
+    if not ref.write_backs:
+        return False
+    for write_back in ref.write_backs:
+        link = links.get(conn, account=account, stripe_id=ref.object_id, role=write_back.role)
+        if link is None or write_back.value is None or link.internal_id != write_back.value:
+            return False
+        if write_back.record_type is not None and link.record_type != write_back.record_type:
+            return False
+    return True

@@ -19,12 +19,18 @@ from stripe_netsuite.store import inbox, queue
 class JobStore(Protocol):
     """The job operations one worker performs."""
 
-    def claim(self, *, worker_id: str, lease_seconds: float, limit: int) -> list[queue.Job]:
-        """Lease up to *limit* due jobs to *worker_id*."""
+    def claim(
+        self, *, worker_id: str, lease_seconds: float, limit: int, max_attempts: int | None = None
+    ) -> list[queue.Job]:
+        """Lease up to *limit* due jobs to *worker_id*.
+
+        A job whose lease ran out with *max_attempts* attempts made is parked instead
+        ("worker lost N times; lease expired"): its run keeps killing the worker.
+        """
         ...
 
-    def extend_lease(self, job_id: int, *, worker_id: str, lease_seconds: float) -> bool:
-        """Push a running job's lease forward; False once *worker_id* no longer holds it."""
+    def extend_lease(self, job: queue.Job, *, worker_id: str, lease_seconds: float) -> bool:
+        """Push this claim's lease forward; False once *worker_id* no longer holds it."""
         ...
 
     def complete(self, job: queue.Job, *, worker_id: str) -> bool:
@@ -56,15 +62,21 @@ class SqlJobStore:
 
     database: sa.Engine
 
-    def claim(self, *, worker_id: str, lease_seconds: float, limit: int) -> list[queue.Job]:
+    def claim(
+        self, *, worker_id: str, lease_seconds: float, limit: int, max_attempts: int | None = None
+    ) -> list[queue.Job]:
         """See `JobStore.claim`."""
         return queue.claim(
-            self.database, worker_id=worker_id, lease_seconds=lease_seconds, limit=limit
+            self.database,
+            worker_id=worker_id,
+            lease_seconds=lease_seconds,
+            limit=limit,
+            max_attempts=max_attempts,
         )
 
-    def extend_lease(self, job_id: int, *, worker_id: str, lease_seconds: float) -> bool:
+    def extend_lease(self, job: queue.Job, *, worker_id: str, lease_seconds: float) -> bool:
         """See `JobStore.extend_lease`."""
-        return queue.extend_lease(self.database, job_id, worker_id, lease_seconds)
+        return queue.extend_lease(self.database, job, worker_id, lease_seconds)
 
     def complete(self, job: queue.Job, *, worker_id: str) -> bool:
         """See `JobStore.complete`."""

@@ -42,7 +42,7 @@ async def report(ctx: FlowContext, payout: dict[str, Any]) -> reconciliation.Pay
         body = await ctx.netsuite.get(link.record_type, link.internal_id, expand=True)
     else:
         eid = external_id_for(ctx.account.stripe_account_id, payout["id"])
-        body = await ctx.netsuite.get("deposit", f"eid:{eid}", expand=True)
+        body = await ctx.netsuite.get_by_external_id("deposit", eid, expand=True)
     bank = ctx.account.gl.bank.get(str(payout.get("currency", "")).lower())
     result = reconciliation.compare(
         payout, body, suspense_account=ctx.account.gl.suspense, bank_account=bank

@@ -1,4 +1,12 @@
-"""The running engine for every configured account: clients, flows, worker, scheduler."""
+"""The running engine for every configured account: clients, flows, worker, scheduler.
+
+The scheduler runs the periodic tasks (the events poll, the automatic retry of parked
+jobs) and, like the worker's claim loop, is never ended by an error. A remote service
+failing (Stripe answering 500 on some page of the events list) is logged and its task
+tried again after a backoff; the pass still counts as progress, since waiting for
+Stripe is not being stuck. A failure of our own (the database, a bug) is logged and
+backed off too, but that pass does not beat the scheduler's heartbeat.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +14,16 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
 from stripe_netsuite import exceptions, flows
-from stripe_netsuite.engine import intake
+from stripe_netsuite.engine import health, intake
 from stripe_netsuite.engine.job_store import SqlJobStore
-from stripe_netsuite.engine.worker import Worker
+from stripe_netsuite.engine.worker import POLL_SECONDS, Worker
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.netsuite.client import NetSuiteClient
 from stripe_netsuite.netsuite.governor import governor_for
@@ -26,6 +34,12 @@ from stripe_netsuite.stripe_api.client import make_client
 
 log = logging.getLogger(__name__)
 
+#: Seconds between two passes of the scheduler.
+TICK_SECONDS = 1.0
+#: The longest a failed periodic task waits before it is tried again (its own period
+#: when that is shorter).
+TASK_BACKOFF_CAP_SECONDS = 60.0
+
 
 @dataclass
 class Runtime:
@@ -35,6 +49,10 @@ class Runtime:
     config: Config
     database: sa.Engine
     contexts: dict[str, FlowContext] = field(default_factory=dict)
+    #: Seconds between the scheduler's passes.
+    tick_seconds: float = TICK_SECONDS
+    #: The loops `running` started, by name: what ``/readyz`` checks.
+    heartbeats: dict[str, health.Heartbeat] = field(default_factory=dict)
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     async def __aenter__(self) -> Runtime:
@@ -94,39 +112,129 @@ class Runtime:
             "retry": self.settings.retry_policy,
         }
         options.update(overrides)
+        options.setdefault(
+            "heartbeat",
+            health.Heartbeat(
+                "worker",
+                interval=options.get("poll_seconds", POLL_SECONDS),
+                at_least=self.settings.ready_stall_seconds,
+            ),
+        )
         return Worker(**options)
 
-    async def catch_up(self) -> None:
-        """Poll each account's Stripe events list once, through the same intake as webhooks."""
+    def scheduler_heartbeat(self) -> health.Heartbeat:
+        """A heartbeat for `scheduler`, stalled after the settings' threshold."""
+        return health.Heartbeat(
+            "scheduler", interval=self.tick_seconds, at_least=self.settings.ready_stall_seconds
+        )
+
+    async def catch_up(self, *, progress: Callable[[], None] | None = None) -> bool:
+        """Poll each account's Stripe events list once, through the same intake as webhooks.
+
+        False when some account's poll failed on Stripe's side (logged); a failure of
+        our own (the database) is raised. *progress* is called after each page read.
+        """
+        went_through = True
         for name, ctx in self.contexts.items():
             accept = functools.partial(
                 intake.accept, self.database, account=name, kinds=self.kinds(name)
             )
             try:
-                await events.catch_up(ctx.stripe, self.database, account=name, accept=accept)
+                await events.catch_up(
+                    ctx.stripe, self.database, account=name, accept=accept, progress=progress
+                )
             except exceptions.SyncError as exc:
                 log.warning("events poll failed account=%s error=%s", name, exc)
+                went_through = False
+        return went_through
 
-    async def scheduler(self, worker: Worker | None = None) -> None:
-        """Periodic work: events catch-up and automatic retry of parked jobs."""
-        poll = self.settings.events_poll_seconds
-        retry = self.settings.auto_retry_seconds
+    async def scheduler(
+        self, worker: Worker | None = None, *, heartbeat: health.Heartbeat | None = None
+    ) -> None:
+        """Periodic work: events catch-up and automatic retry of parked jobs, until cancelled.
+
+        Each pass beats *heartbeat* (as does each page of a long catch-up) unless one of
+        the tasks is failing on our side, until it succeeds again. A failed task is tried
+        again after a backoff (from 1 s, doubling, with jitter, up to its own period or
+        `TASK_BACKOFF_CAP_SECONDS`).
+        """
+        beat = heartbeat or self.scheduler_heartbeat()
         loop = asyncio.get_running_loop()
-        next_poll = loop.time()
-        next_retry = loop.time() + retry
-        while True:
-            now = loop.time()
-            if poll > 0 and now >= next_poll:
-                await self.catch_up()
-                next_poll = now + poll
-                if worker is not None:
-                    worker.wake()
-            if retry > 0 and now >= next_retry:
-                count = await asyncio.to_thread(queue.requeue, self.database)
-                if count:
-                    log.info("parked jobs requeued count=%s", count)
-                next_retry = now + retry
-            await asyncio.sleep(1.0)
+
+        def progress() -> None:
+            if not any(task.broken for task in tasks):
+                beat.beat()
+
+        async def poll() -> bool:
+            went_through = await self.catch_up(progress=progress)
+            if worker is not None:
+                worker.wake()
+            return went_through
+
+        async def auto_retry() -> bool:
+            count = await asyncio.to_thread(queue.requeue, self.database)
+            if count:
+                log.info("parked jobs requeued count=%s", count)
+            return True
+
+        retry_every = self.settings.auto_retry_seconds
+        tasks = [
+            _Periodic("events_poll", self.settings.events_poll_seconds, poll, loop.time()),
+            _Periodic("auto_retry", retry_every, auto_retry, loop.time() + retry_every),
+        ]
+        try:
+            while True:
+                for task in tasks:
+                    await task.run_if_due(loop.time())
+                progress()
+                await asyncio.sleep(self.tick_seconds)
+        finally:
+            beat.stop()
+
+
+class _Periodic:
+    """One task of the scheduler: when it is due next, and its failures so far.
+
+    `broken` is set while the task fails on our side (the database, a bug); a remote
+    service failing (Stripe's outage, told by a `SyncError`) leaves it unset.
+    """
+
+    def __init__(
+        self, name: str, every: float, work: Callable[[], Awaitable[bool]], first: float
+    ) -> None:
+        self.name = name
+        self.every = every
+        self.work = work
+        self.next_at = first
+        base = min(1.0, every) if every > 0 else 1.0
+        self.backoff = health.Backoff(
+            base=base, cap=min(max(every, base), TASK_BACKOFF_CAP_SECONDS)
+        )
+        self.broken = False
+
+    async def run_if_due(self, now: float) -> None:
+        """Run the task when it is due; log and back off when it fails."""
+        if self.every <= 0 or now < self.next_at:
+            return
+        try:
+            went_through = await self.work()
+        except Exception:
+            self.broken = True
+            delay = self.backoff.failed()
+            log.exception(
+                "scheduler task failed task=%s failures=%s retry_in=%.1fs",
+                self.name,
+                self.backoff.failures,
+                delay,
+            )
+            self.next_at = now + delay
+            return
+        self.broken = False
+        if went_through:
+            self.backoff.succeeded()
+            self.next_at = now + self.every
+        else:
+            self.next_at = now + self.backoff.failed()
 
 
 @contextlib.asynccontextmanager
@@ -134,9 +242,12 @@ async def running(runtime: Runtime, *, with_scheduler: bool = True) -> AsyncIter
     """Run a worker (and the scheduler) in the background for the duration of the block."""
     async with runtime:
         worker = runtime.worker()
+        runtime.heartbeats["worker"] = worker.heartbeat
         tasks = [asyncio.create_task(worker.run(), name="worker")]
         if with_scheduler:
-            tasks.append(asyncio.create_task(runtime.scheduler(worker), name="scheduler"))
+            beat = runtime.heartbeats["scheduler"] = runtime.scheduler_heartbeat()
+            scheduler = runtime.scheduler(worker, heartbeat=beat)
+            tasks.append(asyncio.create_task(scheduler, name="scheduler"))
         try:
             yield worker
         finally:

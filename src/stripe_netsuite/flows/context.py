@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 import stripe
 
 from stripe_netsuite.settings import AccountConfig
+from stripe_netsuite.store import install, links
 
 if TYPE_CHECKING:
     from stripe_netsuite.mapping.records import NetSuiteRecord
@@ -37,3 +39,17 @@ class FlowContext:
     def previewing(self, given: Mapping[str, dict[str, Any]] | None = None) -> FlowContext:
         """A copy of this context in preview mode."""
         return replace(self, preview=[], given=dict(given or {}))
+
+    async def body_hash(self, body: Mapping[str, Any]) -> str:
+        """The hash a link keeps of *body*, keyed with this install's secret.
+
+        The key is read from the store on first use and kept in `cache`, so every flow of
+        every process on one database hashes alike without anyone passing the key around.
+        """
+        key = self.cache.get(_HASH_KEY)
+        if not isinstance(key, bytes):
+            key = self.cache[_HASH_KEY] = await asyncio.to_thread(install.hash_key, self.database)
+        return links.body_hash(body, key=key)
+
+
+_HASH_KEY = "install.body_hash_key"

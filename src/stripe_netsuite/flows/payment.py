@@ -74,7 +74,7 @@ async def find_payment(ctx: FlowContext, charge: dict[str, Any]) -> str:
     )
     field = options.payment_match_field
     if field == "externalId":
-        record = await ctx.netsuite.get("customerPayment", f"eid:{value}")
+        record = await ctx.netsuite.get_by_external_id("customerPayment", value)
         found = str(record["id"]) if record else None
     else:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", field):

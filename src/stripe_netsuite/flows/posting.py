@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from stripe_netsuite import kinds
+from stripe_netsuite import exceptions, kinds
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.fetch import service_for
 from stripe_netsuite.mapping.records import NetSuiteRecord
@@ -37,13 +37,14 @@ async def post(
     With ``update=False`` an already linked record is left as it is; with an
     *update_body*, a changed linked record is patched with that subset instead.
     """
-    digest = links.body_hash(record.body)
     link = await asyncio.to_thread(
         links.get, ctx.database, account=ctx.name, stripe_id=record.stripe_id, role=record.role
     )
     if ctx.preview is not None:
         ctx.preview.append(record)
         return link.internal_id if link is not None else placeholder(record.external_id)
+    # Hashed after the preview's return: a preview writes nothing, not even a new key.
+    digest = await ctx.body_hash(record.body)
     if link is not None and (link.body_hash == digest or not update):
         return link.internal_id
     if link is not None and link.internal_id and update_body is not None:
@@ -73,18 +74,6 @@ async def post(
     return internal_id
 
 
-async def is_own_record(ctx: FlowContext, *, stripe_id: str, role: str, internal_id: str) -> bool:
-    """Whether *internal_id* is the record this engine posted for the object.
-
-    Metadata holding our own written-back id must not be mistaken for a request to
-    link a pre-existing record.
-    """
-    link = await asyncio.to_thread(
-        links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=role
-    )
-    return link is not None and link.internal_id == internal_id and link.body_hash != LINKED
-
-
 def placeholder(external_id: str) -> str:
     """Stands for the internal id of a record not yet created (in a preview)."""
     return f"new:{external_id}"
@@ -95,17 +84,55 @@ async def linked_instead(
 ) -> bool:
     """Link to the NetSuite record named in the object's metadata, instead of posting.
 
-    True when the object names a record of its own choosing (``netsuite_*_id``); False
-    when it names none, or names the one this engine made and wrote back.
+    True when the object names a record of its own choosing (``netsuite_*_id``) and it
+    passed `check_named_record`; False when it names none, names the one this engine made
+    and wrote back, or the account has ``options.link_from_metadata`` off (the record is
+    then created as usual).
     """
-    if not internal_id or await is_own_record(
-        ctx, stripe_id=stripe_id, role=role, internal_id=internal_id
-    ):
+    if not internal_id or not ctx.account.options.link_from_metadata:
         return False
+    link = await asyncio.to_thread(
+        links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=role
+    )
+    if link is not None and (link.record_type, link.internal_id) == (record_type, internal_id):
+        # Our own record written back, or one linked (and checked) on an earlier run.
+        return link.body_hash == LINKED
+    await check_named_record(
+        ctx, stripe_id=stripe_id, role=role, record_type=record_type, internal_id=internal_id
+    )
     await link_existing(
         ctx, stripe_id=stripe_id, role=role, record_type=record_type, internal_id=internal_id
     )
     return True
+
+
+async def check_named_record(
+    ctx: FlowContext, *, stripe_id: str, role: str, record_type: str, internal_id: str
+) -> None:
+    """Refuse a metadata link that would let the object take over a record not meant for it.
+
+    The record must not belong to another Stripe object already (its writes would land on
+    that object's record), and it must exist as *record_type* (a GET of that type by its
+    internal id). Either failure is `NeedsAttention` naming the key and the object.
+    """
+    key = kinds.ITEM_LINK_KEYS.get(record_type) if role == "item" else kinds.link_key(role)
+    named = f"metadata {key} on {stripe_id} names NetSuite {record_type} {internal_id}"
+    holders = await asyncio.to_thread(
+        links.to_record,
+        ctx.database,
+        account=ctx.name,
+        record_type=record_type,
+        internal_id=internal_id,
+    )
+    others = sorted({held.stripe_id for held in holders if held.stripe_id != stripe_id})
+    if others:
+        raise exceptions.NeedsAttention(
+            f"{named}, which is already linked to {', '.join(others)}", stripe_id=stripe_id
+        )
+    if await ctx.netsuite.get(record_type, internal_id, fields=["id"]) is None:
+        raise exceptions.NeedsAttention(
+            f"{named}, which does not exist as a {record_type}", stripe_id=stripe_id
+        )
 
 
 async def link_existing(

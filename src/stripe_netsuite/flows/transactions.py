@@ -88,6 +88,7 @@ async def ensure_customer_currency(
         return
     body = {"currencyList": {"items": [{"currency": {"id": currencies[currency]}}]}}
     await ctx.netsuite.patch("customer", customer_id, body)
+    digest = await ctx.body_hash(body)
     await asyncio.to_thread(
         links.put,
         ctx.database,
@@ -97,5 +98,5 @@ async def ensure_customer_currency(
         record_type="customer",
         internal_id=customer_id,
         external_id="",
-        body_hash=links.body_hash(body),
+        body_hash=digest,
     )

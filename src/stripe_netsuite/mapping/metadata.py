@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -13,6 +14,8 @@ from stripe_netsuite.settings import AccountConfig, MetadataMode, Options
 ITEM_TYPES = tuple(kinds.ITEM_LINK_KEYS)
 
 _TRUE = frozenset({"true", "1", "yes", "y", "on"})
+#: A NetSuite internal id: a positive whole number, ASCII digits, no leading zero.
+_INTERNAL_ID = re.compile(r"[1-9][0-9]{0,17}")
 
 
 def metadata_of(obj: Mapping[str, Any]) -> Mapping[str, str]:
@@ -79,14 +82,26 @@ def _created_before(obj: Mapping[str, Any], sync_start: str) -> bool:
 
 
 def linked_id(obj: Mapping[str, Any], role: str) -> str | None:
-    """The NetSuite internal id named in metadata for *role* (link instead of create)."""
+    """The NetSuite internal id named in metadata for *role* (link instead of create).
+
+    Anything but an internal id is refused (`MappingError` naming the key and the
+    object): the value ends up in a record URL and in the links, and a path, a query or
+    an ``eid:`` there could point the engine's writes at a record it never chose.
+    """
     key = kinds.link_key(role)
     if key is None:
         raise exceptions.MappingError(f"no link metadata key for role {role!r}", role=role)
     value = metadata_of(obj).get(key)
     if value is None or not str(value).strip():
         return None
-    return str(value).strip()
+    text = str(value).strip()
+    if not _INTERNAL_ID.fullmatch(text):
+        raise exceptions.MappingError(
+            f"metadata {key} on {obj.get('id') or 'the object'} is not a NetSuite internal id"
+            " (digits only)",
+            stripe_id=obj.get("id"),
+        )
+    return text
 
 
 def linked_item(obj: Mapping[str, Any]) -> tuple[str, str] | None:

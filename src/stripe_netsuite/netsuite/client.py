@@ -9,6 +9,7 @@ so a write whose answer was lost is simply sent again.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
@@ -24,6 +25,9 @@ from stripe_netsuite.netsuite.governor import Governor
 from stripe_netsuite.settings import NetSuiteConfig
 
 Sleep = Callable[[float], Awaitable[None]]
+
+#: Logs methods, paths, statuses, codes and sizes of the exchanges, never a body.
+log = logging.getLogger(__name__)
 
 RECORD_PATH = "/services/rest/record/v1"
 SUITEQL_PATH = "/services/rest/query/v1/suiteql"
@@ -112,11 +116,27 @@ class NetSuiteClient:
 
     # -- URLs ----------------------------------------------------------------
 
-    def record_url(self, record_type: str, id_or_eid: str | int | None = None) -> str:
-        """``{base}/services/rest/record/v1/{type}[/{id}]``; ``eid:…`` ids are kept as they are."""
-        url = f"{self.base_url}{RECORD_PATH}/{quote(record_type, safe='')}"
-        if id_or_eid is not None:
-            url += "/" + quote(str(id_or_eid), safe=":")
+    def record_url(
+        self,
+        record_type: str,
+        internal_id: str | int | None = None,
+        *,
+        external_id: str | None = None,
+    ) -> str:
+        """``{base}/services/rest/record/v1/{type}[/{id} | /eid:{externalId}]``.
+
+        Each id is one percent-encoded path segment whatever it holds, so an id that
+        came from outside (``1/../customer/2``, ``5?x=1``, ``eid:…``) cannot name another
+        record. The ``eid:`` form is only for external ids, given as such.
+        """
+        url = f"{self.base_url}{RECORD_PATH}/{_segment(record_type)}"
+        if internal_id is not None and external_id is not None:
+            raise ValueError("record_url takes an internal id or an external id, not both")
+        if internal_id is not None:
+            url += "/" + _segment(str(internal_id))
+        elif external_id is not None:
+            # Colons stay readable: NetSuite reads them, and our external ids hold them.
+            url += "/eid:" + _segment(external_id, safe=":")
         return url
 
     # -- record API ----------------------------------------------------------
@@ -124,24 +144,47 @@ class NetSuiteClient:
     async def get(
         self,
         record_type: str,
-        id_or_eid: str | int,
+        internal_id: str | int,
         *,
         expand: bool = False,
         fields: list[str] | None = None,
     ) -> dict[str, Any] | None:
-        """The record, or None when NetSuite says it does not exist (404)."""
+        """The record with this internal id, or None when NetSuite has none (404)."""
+        url = self.record_url(record_type, internal_id)
+        return await self._get(url, record_type, None, expand=expand, fields=fields)
+
+    async def get_by_external_id(
+        self,
+        record_type: str,
+        external_id: str,
+        *,
+        expand: bool = False,
+        fields: list[str] | None = None,
+    ) -> dict[str, Any] | None:
+        """The record with this externalId (``…/eid:{externalId}``), or None (404)."""
+        url = self.record_url(record_type, external_id=external_id)
+        return await self._get(url, record_type, external_id, expand=expand, fields=fields)
+
+    async def _get(
+        self,
+        url: str,
+        record_type: str,
+        external_id: str | None,
+        *,
+        expand: bool,
+        fields: list[str] | None,
+    ) -> dict[str, Any] | None:
         params: dict[str, str] = {}
         if expand:
             params["expandSubResources"] = "true"
         if fields:
             params["fields"] = ",".join(fields)
-        eid = str(id_or_eid)[4:] if str(id_or_eid).startswith("eid:") else None
         response = await self._retrying(
             "GET",
-            self.record_url(record_type, id_or_eid),
+            url,
             params=params,
             record_type=record_type,
-            external_id=eid,
+            external_id=external_id,
             missing_ok=True,
         )
         if response.status_code == 404:
@@ -168,14 +211,14 @@ class NetSuiteClient:
             raise ValueError(f"upsert of {record_type} needs a non-empty external_id")
         response = await self._retrying(
             "PUT",
-            self.record_url(record_type, f"eid:{external_id}"),
+            self.record_url(record_type, external_id=external_id),
             body=body,
             record_type=record_type,
             external_id=external_id,
         )
         found = id_from_location(response.headers.get("Location"))
         if found is None:
-            record = await self.get(record_type, f"eid:{external_id}", fields=["id"])
+            record = await self.get_by_external_id(record_type, external_id, fields=["id"])
             found = str(record["id"]) if record and record.get("id") else None
         if found is None:
             raise exceptions.NetSuiteRejected(
@@ -269,6 +312,15 @@ class NetSuiteClient:
                     retry_after=exc.retry_after,
                     jitter=self._jitter,
                 )
+                log.debug(
+                    "netsuite retry method=%s path=%s attempt=%s status=%s code=%s in=%.1fs",
+                    method,
+                    httpx.URL(url).path,
+                    attempt,
+                    exc.status_code,
+                    exc.error_code,
+                    delay,
+                )
                 await self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -311,6 +363,13 @@ class NetSuiteClient:
                     response = await self._http.send(request)
                 except httpx.HTTPError as exc:
                     raise errors.classify(exc, **where) from exc
+            log.debug(
+                "netsuite answered method=%s path=%s status=%s bytes=%s",
+                method,
+                request.url.path,
+                response.status_code,
+                len(response.content),
+            )
             if response.status_code == 401 and not authenticated_again:
                 await self.auth.refresh()
                 continue
@@ -322,6 +381,15 @@ class NetSuiteClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _segment(value: str, *, safe: str = "") -> str:
+    """*value* as one path segment: every reserved character percent-encoded."""
+    if not value:
+        raise ValueError("a NetSuite record path segment must not be empty")
+    encoded = quote(value, safe=safe)
+    # "." and ".." are unreserved, but a URL parser resolves them as directories.
+    return encoded.replace(".", "%2E") if not encoded.strip(".") else encoded
+
+
 def _json_object(response: httpx.Response, record_type: str | None) -> dict[str, Any]:
     try:
         body = jsonbody.loads(response.content)
@@ -330,7 +398,9 @@ def _json_object(response: httpx.Response, record_type: str | None) -> dict[str,
             "NetSuite answered with a body that is not JSON",
             record_type=record_type,
             status_code=response.status_code,
-            detail=response.text[:200] or None,
+            # What came, not the body itself: it may be a record, and errors are logged.
+            detail=f"{response.headers.get('content-type') or 'no content type'}, "
+            f"{len(response.content)} bytes",
         ) from exc
     if not isinstance(body, dict):
         raise exceptions.NetSuiteRejected(

@@ -38,11 +38,11 @@ def error_details(response: httpx.Response) -> ErrorDetails:
     except ValueError:
         code, detail = _CODE_IN_TEXT.search(text), _DETAIL_IN_TEXT.search(text)
         return ErrorDetails(
-            detail=detail.group(1) if detail else (text.strip()[:500] or None),
+            detail=detail.group(1) if detail else _described(response),
             error_code=code.group(1) if code else None,
         )
     if not isinstance(body, dict):
-        return ErrorDetails(detail=text[:500] or None)
+        return ErrorDetails(detail=_described(response))
     entries = body.get("o:errorDetails")
     entry = entries[0] if isinstance(entries, list) and entries else body
     if not isinstance(entry, dict):
@@ -52,6 +52,15 @@ def error_details(response: httpx.Response) -> ErrorDetails:
         error_code=entry.get("o:errorCode") or body.get("o:errorCode"),
         error_path=entry.get("o:errorPath"),
     )
+
+
+def _described(response: httpx.Response) -> str | None:
+    # A body NetSuite did not shape as an error is described, not quoted: it is kept in
+    # the error, which is logged, and it may echo what was sent.
+    if not response.content.strip():
+        return None
+    kind = response.headers.get("content-type") or "no content type"
+    return f"an answer that is not a NetSuite error ({kind}, {len(response.content)} bytes)"
 
 
 def retry_after(response: httpx.Response) -> float | None:

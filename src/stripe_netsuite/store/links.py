@@ -1,12 +1,15 @@
 """Links: which NetSuite record a Stripe object became, and a hash of what we last sent.
 
 A flow compares :func:`body_hash` of the body it is about to send with the link's
-``body_hash``; when they match the object is unchanged and NetSuite is not called.
+``body_hash``; when they match the object is unchanged and NetSuite is not called. The
+hash is keyed with the install's own secret (`store.install`), so a stored hash cannot
+be matched against the hash of a guessed body.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -58,6 +61,32 @@ def get(
     with db.connection(conn_or_engine) as conn:
         row = conn.execute(stmt, values).first()
     return None if row is None else _link(row)
+
+
+def to_record(
+    conn_or_engine: sa.Connection | sa.Engine, *, account: str, record_type: str, internal_id: str
+) -> list[Link]:
+    """Every link of *account* to one NetSuite record, whatever Stripe object or role holds it.
+
+    How a link from metadata learns that the record it names already belongs to another
+    Stripe object.
+    """
+    stmt = db.prebuilt(
+        conn_or_engine,
+        "links.to_record",
+        lambda: (
+            sa.select(links)
+            .where(
+                links.c.account == sa.bindparam("b_account"),
+                links.c.record_type == sa.bindparam("b_record_type"),
+                links.c.internal_id == sa.bindparam("b_internal_id"),
+            )
+            .order_by(links.c.stripe_id, links.c.role)
+        ),
+    )
+    values = {"b_account": account, "b_record_type": record_type, "b_internal_id": internal_id}
+    with db.connection(conn_or_engine) as conn:
+        return [_link(row) for row in conn.execute(stmt, values)]
 
 
 def put(
@@ -126,8 +155,16 @@ def delete(database: sa.Engine | sa.Connection, *, account: str, stripe_id: str,
         return conn.execute(stmt).rowcount == 1
 
 
-def body_hash(body: Mapping[str, Any]) -> str:
-    """SHA-256 hex of ``body`` as canonical JSON: sorted keys, no spaces, exact numbers.
+#: Shortest body-hash key accepted (`store.install` makes 32-byte keys).
+MIN_KEY_BYTES = 16
+
+
+def body_hash(body: Mapping[str, Any], *, key: bytes) -> str:
+    """HMAC-SHA256 hex, under *key*, of ``body`` as canonical JSON: sorted keys, no spaces,
+    exact numbers.
+
+    The key is the install's (`store.install.hash_key`): the same body hashes alike on
+    one install and differently on another, and never as its plain SHA-256.
 
     Numbers are normalised so that an unchanged object hashes the same however its
     amounts were spelled: ``Decimal("1.10")``, ``Decimal("1.1")`` and ``1.1`` are one
@@ -136,8 +173,12 @@ def body_hash(body: Mapping[str, Any]) -> str:
     """
     if not isinstance(body, Mapping):
         raise TypeError(f"body_hash: body must be a mapping, not {type(body).__name__}")
+    if len(key) < MIN_KEY_BYTES:
+        raise ValueError(
+            f"body_hash: the key has {len(key)} bytes, at least {MIN_KEY_BYTES} needed"
+        )
     text = _canonical(body, "body")
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _canonical(value: Any, path: str) -> str:

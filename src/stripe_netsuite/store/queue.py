@@ -16,18 +16,28 @@ PostgreSQL, claims take a transaction-level advisory lock, so that check and the
 claim happen as one step across processes (a claim is one short SELECT + UPDATE),
 and ``FOR UPDATE SKIP LOCKED`` passes over rows another transaction is finishing.
 On SQLite, ``BEGIN IMMEDIATE`` makes every claim the single writer.
+
+Every time the queue writes or compares comes from the database's clock
+(:func:`database_now`), never the host's: two hosts whose clocks disagree still agree
+on whether a lease has run out, so neither takes the other's live job.
+
+An attempt is counted when the job is claimed. A job whose lease runs out (its worker
+died mid-run) is recorded as ``lost`` when it is taken back, and once it has used up
+its attempts it is parked ("worker lost N times; lease expired") instead of being
+claimed again: a job that kills its process every time stops there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 
+from stripe_netsuite import redaction
 from stripe_netsuite.store import db
 from stripe_netsuite.store.tables import ERROR_TEXT_LIMIT, attempts, jobs
 
@@ -61,6 +71,12 @@ class Outcome(StrEnum):
     PARKED = "parked"
     #: A rule skipped the job.
     SKIPPED = "skipped"
+    #: The worker was lost mid-run (its lease ran out); recorded when the job is taken back.
+    LOST = "lost"
+
+
+#: The error class recorded for a run whose worker was lost.
+LEASE_EXPIRED = "LeaseExpired"
 
 
 @dataclass(frozen=True)
@@ -103,8 +119,18 @@ def _job(row: sa.Row[Any]) -> Job:
 
 
 def error_text(error: BaseException) -> str:
-    """``"ClassName: message"``, cut to the length the store keeps."""
-    return capped(f"{type(error).__name__}: {error}")
+    """``"ClassName: message"`` with values redacted, cut to the length the store keeps."""
+    return capped(redaction.error_text(error))
+
+
+def error_message(error: BaseException) -> str:
+    """The message of an ``attempts`` row: values redacted, cut to the length kept."""
+    return capped(redaction.error_message(error))
+
+
+def lost_text(times: int) -> str:
+    """The ``last_error`` of a job parked because its worker kept dying."""
+    return f"{LEASE_EXPIRED}: worker lost {times} time{'' if times == 1 else 's'}; lease expired"
 
 
 def capped(text: str) -> str:
@@ -112,6 +138,27 @@ def capped(text: str) -> str:
     if len(text) <= ERROR_TEXT_LIMIT:
         return text
     return text[: ERROR_TEXT_LIMIT - 1] + "…"
+
+
+def database_now(conn: sa.Connection) -> datetime:
+    """The database's current time, in UTC (sub-second; PostgreSQL's ``clock_timestamp()``).
+
+    Leases are compared with this clock only, so a host whose own clock is off can
+    neither take a live lease nor give itself a lease that has already run out.
+    """
+    if db.is_postgres(conn):
+        value = conn.execute(_PG_NOW).scalar_one()
+        assert isinstance(value, datetime)
+        return value.astimezone(UTC)
+    # SQLite's clock counts milliseconds. The end of the millisecond is taken, so that
+    # what was written before this moment (an inbox row's microsecond time) is not after it.
+    text = conn.execute(_SQLITE_NOW).scalar_one()
+    return datetime.fromisoformat(str(text)).replace(tzinfo=UTC) + _SQLITE_TICK
+
+
+_PG_NOW = sa.select(sa.func.clock_timestamp())
+_SQLITE_NOW = sa.select(sa.func.strftime("%Y-%m-%d %H:%M:%f", "now"))
+_SQLITE_TICK = timedelta(microseconds=999)
 
 
 def _same_object(table: Any, account: str, kind: str, object_id: str) -> sa.ColumnElement[bool]:
@@ -138,8 +185,6 @@ def enqueue(
     for field, value in (("account", account), ("kind", kind), ("object_id", object_id)):
         if not value:
             raise ValueError(f"enqueue: {field} is empty (kind={kind!r}, object_id={object_id!r})")
-    now = db.utcnow()
-    when = now if run_after is None else run_after
     insert = db.prebuilt(
         conn,
         "queue.enqueue",
@@ -169,10 +214,13 @@ def enqueue(
             .values(run_after=sa.bindparam("b_when"), updated_at=sa.bindparam("b_now"))
         ),
     )
-    row = {"account": account, "kind": kind, "object_id": object_id,
-           "state": JobState.PENDING, "attempts": 0, "run_after": when,
-           "created_at": now, "updated_at": now}  # fmt: skip
     with db.connection(conn) as c:
+        # "Due now" by the clock the claims compare with, whatever this host's says.
+        now = database_now(c)
+        when = now if run_after is None else run_after
+        row = {"account": account, "kind": kind, "object_id": object_id,
+               "state": JobState.PENDING, "attempts": 0, "run_after": when,
+               "created_at": now, "updated_at": now}  # fmt: skip
         if c.execute(insert, row).first() is not None:
             return True
         c.execute(
@@ -192,51 +240,41 @@ def claim(
     worker_id: str,
     lease_seconds: float,
     limit: int = 1,
-    now: datetime | None = None,
+    max_attempts: int | None = None,
 ) -> list[Job]:
-    """Lease up to ``limit`` jobs that are due (or whose lease ran out) to ``worker_id``."""
+    """Lease up to ``limit`` jobs that are due (or whose lease ran out) to ``worker_id``.
+
+    Due and expired are judged by the database's clock. A job taken back from a lost
+    worker gets a ``lost`` attempts row; one that has had ``max_attempts`` attempts
+    already is parked with `lost_text` instead of being claimed again.
+    """
     if limit < 1:
         return []
     if lease_seconds <= 0:
         raise ValueError(f"claim: lease_seconds must be positive, got {lease_seconds}")
-    now = db.utcnow() if now is None else now
-    other = jobs.alias("other")
-    busy = (
-        sa.select(other.c.id)
-        .where(
-            other.c.account == jobs.c.account,
-            other.c.kind == jobs.c.kind,
-            other.c.object_id == jobs.c.object_id,
-            other.c.id != jobs.c.id,
-            other.c.state == JobState.RUNNING,
-            other.c.lease_until > now,
-        )
-        .exists()
-    )
-    due = sa.or_(
-        sa.and_(jobs.c.state == JobState.PENDING, jobs.c.run_after <= now),
-        sa.and_(jobs.c.state == JobState.RUNNING, jobs.c.lease_until <= now),
-    )
-    # A few spare rows: two due jobs of one object yield only one claim.
-    stmt = (
-        sa.select(jobs.c.id, jobs.c.account, jobs.c.kind, jobs.c.object_id)
-        .where(due, ~busy)
-        .order_by(jobs.c.run_after, jobs.c.id)
-        .limit(limit * 2 + 8)
-    )
     with db.write_transaction(database) as conn:
         if db.is_postgres(conn):
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(CLAIM_LOCK_KEY)))
-            stmt = stmt.with_for_update(skip_locked=True, of=jobs)
+        # Read after the lock: a claim that waited for it must not judge by an old time.
+        now = database_now(conn)
         chosen: list[int] = []
+        lost: list[sa.Row[Any]] = []
         seen: set[tuple[str, str, str]] = set()
-        for job_id, account, kind, object_id in conn.execute(stmt):
-            if (account, kind, object_id) in seen:
+        for row in conn.execute(_due(conn, now, limit)):
+            key = (row.account, row.kind, row.object_id)
+            if key in seen:
                 continue
-            seen.add((account, kind, object_id))
-            chosen.append(job_id)
+            if row.state == JobState.RUNNING:
+                if max_attempts is not None and row.attempts >= max_attempts:
+                    _park_lost(conn, row, now)
+                    continue  # parked, so another job of its object may run
+                lost.append(row)
+            seen.add(key)
+            chosen.append(row.id)
             if len(chosen) == limit:
                 break
+        for row in lost:
+            conn.execute(sa.insert(attempts).values(**_lost_attempt(row, now, Outcome.LOST)))
         if not chosen:
             return []
         conn.execute(
@@ -256,6 +294,66 @@ def claim(
     return [claimed[job_id] for job_id in chosen]
 
 
+def _due(conn: sa.Connection, now: datetime, limit: int) -> sa.Select[Any]:
+    other = jobs.alias("other")
+    busy = (
+        sa.select(other.c.id)
+        .where(
+            other.c.account == jobs.c.account,
+            other.c.kind == jobs.c.kind,
+            other.c.object_id == jobs.c.object_id,
+            other.c.id != jobs.c.id,
+            other.c.state == JobState.RUNNING,
+            other.c.lease_until > now,
+        )
+        .exists()
+    )
+    due = sa.or_(
+        sa.and_(jobs.c.state == JobState.PENDING, jobs.c.run_after <= now),
+        sa.and_(jobs.c.state == JobState.RUNNING, jobs.c.lease_until <= now),
+    )
+    # A few spare rows: two due jobs of one object yield only one claim.
+    stmt = (
+        sa.select(jobs).where(due, ~busy).order_by(jobs.c.run_after, jobs.c.id).limit(limit * 2 + 8)
+    )
+    if db.is_postgres(conn):
+        stmt = stmt.with_for_update(skip_locked=True, of=jobs)
+    return stmt
+
+
+def _lost_attempt(row: sa.Row[Any], now: datetime, outcome: Outcome) -> dict[str, Any]:
+    return {
+        "job_id": row.id,
+        "started_at": row.claimed_at or now,
+        "finished_at": now,
+        "outcome": outcome,
+        "error_class": LEASE_EXPIRED,
+        "error_message": f"lease expired; worker {row.leased_by} lost",
+    }
+
+
+def _park_lost(conn: sa.Connection, row: sa.Row[Any], now: datetime) -> None:
+    # Count the lost runs among this round of attempts (a requeue starts a new round).
+    earlier = conn.execute(
+        sa.select(attempts.c.outcome)
+        .where(attempts.c.job_id == row.id)
+        .order_by(attempts.c.id.desc())
+        .limit(max(row.attempts - 1, 0))
+    ).scalars()
+    times = 1 + sum(1 for outcome in earlier if outcome == Outcome.LOST)
+    conn.execute(sa.insert(attempts).values(**_lost_attempt(row, now, Outcome.PARKED)))
+    conn.execute(
+        sa.update(jobs)
+        .where(jobs.c.id == row.id)
+        .values(
+            state=JobState.PARKED,
+            lease_until=None,
+            last_error=lost_text(times),
+            updated_at=now,
+        )
+    )
+
+
 def _leased(job: Job, worker_id: str) -> sa.ColumnElement[bool]:
     return sa.and_(
         jobs.c.id == job.id,
@@ -265,19 +363,19 @@ def _leased(job: Job, worker_id: str) -> sa.ColumnElement[bool]:
     )
 
 
-def extend_lease(database: sa.Engine, job_id: int, worker_id: str, lease_seconds: float) -> bool:
-    """Push the lease of a running job forward; False when ``worker_id`` no longer holds it."""
-    now = db.utcnow()
-    stmt = (
-        sa.update(jobs)
-        .where(
-            jobs.c.id == job_id,
-            jobs.c.state == JobState.RUNNING,
-            jobs.c.leased_by == worker_id,
-        )
-        .values(lease_until=now + timedelta(seconds=lease_seconds), updated_at=now)
-    )
+def extend_lease(database: sa.Engine, job: Job, worker_id: str, lease_seconds: float) -> bool:
+    """Push the lease of a running job forward; False when ``worker_id`` no longer holds it.
+
+    The lease is this claim's (same worker, same attempt): a worker that lost the job
+    and claimed it again does not keep its old run alive.
+    """
     with db.write_transaction(database) as conn:
+        now = database_now(conn)
+        stmt = (
+            sa.update(jobs)
+            .where(_leased(job, worker_id))
+            .values(lease_until=now + timedelta(seconds=lease_seconds), updated_at=now)
+        )
         return conn.execute(stmt).rowcount == 1
 
 
@@ -298,7 +396,7 @@ def _record_attempt(
             finished_at=now,
             outcome=outcome,
             error_class=None if error is None else type(error).__name__,
-            error_message=None if error is None else capped(str(error)),
+            error_message=None if error is None else error_message(error),
         )
     )
 
@@ -311,8 +409,8 @@ def _finish(
     values: dict[str, Any],
     error: BaseException | None = None,
 ) -> bool:
-    now = db.utcnow()
     with db.write_transaction(database) as conn:
+        now = database_now(conn)
         stmt = sa.update(jobs).where(_leased(job, worker_id))
         stmt = stmt.values(lease_until=None, updated_at=now, **values)
         if conn.execute(stmt).rowcount != 1:
@@ -351,8 +449,8 @@ def retry_later(
     If the object got a new pending job meanwhile, the two merge: the pending job keeps
     the earlier ``run_after`` and this job's attempts, and this row is dropped.
     """
-    now = db.utcnow()
     with db.write_transaction(database) as conn:
+        now = database_now(conn)
         row = _lock(conn, sa.select(jobs).where(_leased(job, worker_id)))
         if row is None:
             return False
@@ -436,7 +534,6 @@ def requeue(database: sa.Engine, *, job_id: int | None = None, account: str | No
     one ``account`` when given. A requeued job starts its attempts afresh and merges
     into the object's pending job if it has one.
     """
-    now = db.utcnow()
     states: Iterable[str] = (JobState.PARKED,)
     stmt = sa.select(jobs)
     if job_id is not None:
@@ -446,6 +543,7 @@ def requeue(database: sa.Engine, *, job_id: int | None = None, account: str | No
         stmt = stmt.where(jobs.c.account == account)
     stmt = stmt.where(jobs.c.state.in_(list(states))).order_by(jobs.c.id)
     with db.write_transaction(database) as conn:
+        now = database_now(conn)
         if db.is_postgres(conn):
             stmt = stmt.with_for_update(skip_locked=True)
         rows = conn.execute(stmt).all()

@@ -136,6 +136,16 @@ cursors = sa.Table(
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )
 
+#: Secrets of this install, one row per purpose (``body_hash``: the key of the links'
+#: keyed body hashes). Random bytes made by the engine, never business data.
+install = sa.Table(
+    "install",
+    metadata,
+    sa.Column("purpose", sa.String(64), primary_key=True),
+    sa.Column("secret", sa.LargeBinary(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
 #: The vault: one data key per account, stored only wrapped by a master key (a local key
 #: file version or an AWS KMS key). Nothing here is readable without that master key.
 vault_keys = sa.Table(

@@ -37,27 +37,43 @@ def make_client(account: AccountConfig, *, timeout: float = 30.0) -> stripe.Stri
 
 
 async def call(request: Callable[[], Awaitable[T]], *, object_id: str | None = None) -> T:
-    """Run one SDK call; classify its failure into the error tree."""
+    """Run one SDK call; classify its failure into the error tree.
+
+    The error keeps Stripe's status, code, parameter and request id, never Stripe's
+    message: that text may quote what was refused (an email, an amount), and it is
+    logged and stored. The request id finds the whole exchange in Stripe's dashboard.
+    """
     try:
         return await request()
     except stripe.RateLimitError as exc:
-        raise exceptions.StripeUnavailable("Stripe rate limit", object_id=object_id) from exc
+        raise exceptions.StripeUnavailable("Stripe rate limit", **_facts(exc, object_id)) from exc
     except stripe.APIConnectionError as exc:
+        network = type(exc.__cause__).__name__ if exc.__cause__ is not None else None
         raise exceptions.StripeUnavailable(
-            f"Stripe unreachable: {exc.user_message or exc}", object_id=object_id
+            "Stripe unreachable", network_error=network, object_id=object_id
         ) from exc
     except stripe.AuthenticationError as exc:
-        raise exceptions.StripeRejected("Stripe refused the API key", object_id=object_id) from exc
+        raise exceptions.StripeRejected(
+            "Stripe refused the API key", **_facts(exc, object_id)
+        ) from exc
     except stripe.StripeError as exc:
         status = exc.http_status or 0
         if status >= 500 or status in (409, 429):
             raise exceptions.StripeUnavailable(
-                f"Stripe error {status}: {exc.user_message or exc}", object_id=object_id
+                f"Stripe error {status}", **_facts(exc, object_id)
             ) from exc
         raise exceptions.StripeRejected(
-            f"Stripe refused the request ({status}): {exc.user_message or exc}",
-            object_id=object_id,
+            f"Stripe refused the request ({status})", **_facts(exc, object_id)
         ) from exc
+
+
+def _facts(exc: stripe.StripeError, object_id: str | None) -> dict[str, Any]:
+    return {
+        "object_id": object_id,
+        "code": exc.code,
+        "param": getattr(exc, "param", None),
+        "request_id": exc.request_id,
+    }
 
 
 def as_dict(obj: Any) -> dict[str, Any]:

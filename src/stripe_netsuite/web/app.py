@@ -1,4 +1,9 @@
-"""The ASGI app: Stripe webhook intake, a JSON status API, health, and the worker in-process."""
+"""The ASGI app: Stripe webhook intake, health, and the worker in-process.
+
+Nothing else answers: no status API and no OpenAPI schema or docs pages, which would tell
+anyone who can reach the webhook URL about the engine's jobs and routes. Job and event
+counts are ``stripe-netsuite status``.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +19,9 @@ from fastapi.responses import JSONResponse
 
 from stripe_netsuite import flows
 from stripe_netsuite.engine.intake import Intake, accept
-from stripe_netsuite.settings import Config
-from stripe_netsuite.store import inbox, queue
+from stripe_netsuite.settings import DEFAULT_WEBHOOK_MAX_BYTES, Config
 from stripe_netsuite.stripe_api.webhooks import WebhookRejected, verify
+from stripe_netsuite.web import delivery, probes
 
 log = logging.getLogger(__name__)
 
@@ -26,25 +31,43 @@ def create_app(
     config: Config,
     database: sa.Engine,
     lifespan: Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]] | None = None,
+    webhook_max_bytes: int = DEFAULT_WEBHOOK_MAX_BYTES,
 ) -> FastAPI:
-    """The web app; *lifespan* may start the worker beside it (``serve``)."""
-    app = FastAPI(title="stripe-netsuite", lifespan=lifespan, docs_url=None, redoc_url=None)
+    """The web app; *lifespan* may start the worker beside it (``serve``).
+
+    *webhook_max_bytes* caps a webhook body (``SNS_WEBHOOK_MAX_BYTES``).
+    """
+    app = FastAPI(
+        title="stripe-netsuite",
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.wake = lambda: None
+    app.state.heartbeats = {}  # the worker's and the scheduler's, when the lifespan runs them
 
     @app.post("/webhooks/stripe/{account}")
     async def stripe_webhook(account: str, request: Request) -> JSONResponse:
-        cfg = config.accounts.get(account)
-        if cfg is None:
-            return _rejected(f"unknown account {account!r}")
-        if not cfg.stripe_webhook_secret:
-            return _rejected(f"account {account!r} has no stripe_webhook_secret; webhooks are off")
-        payload = await request.body()
-        secret = cfg.stripe_webhook_secret.get_secret_value()
+        # Refusals come before the body is read, and an account that does not exist (or
+        # has webhooks off) fails verification like a forgery: the answers tell no names.
+        signature = request.headers.get("stripe-signature")
+        if not signature:
+            return _rejected("missing Stripe-Signature header")
         try:
-            ref = verify(payload, request.headers.get("stripe-signature"), secret)
+            payload = await delivery.read_body(request, limit=webhook_max_bytes)
+        except delivery.BodyTooLarge as exc:
+            log.warning("webhook refused account=%r reason=%s", account, exc)
+            return JSONResponse({"error": str(exc)}, status_code=413)
+        except delivery.BadLength:
+            return _rejected("Content-Length is not a number")
+        secret, problem = delivery.signing_secret(config, account)
+        try:
+            ref = verify(payload, signature, secret)
         except WebhookRejected as exc:
-            log.warning("webhook rejected account=%s reason=%s", account, exc.reason)
+            log.warning("webhook rejected account=%r reason=%s", account, problem or exc.reason)
             return _rejected(exc.reason)
+        cfg = config.account(account)
         outcome = await asyncio.to_thread(
             accept, database, account=account, ref=ref, kinds=flows.enabled_kinds(cfg)
         )
@@ -54,28 +77,19 @@ def create_app(
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
-        await asyncio.to_thread(_ping, database)
+        # Liveness only: the loop answers. The database and the loops are for /readyz.
         return {"status": "ok"}
 
-    @app.get("/api/status")
-    async def status() -> dict[str, Any]:
-        counts = await asyncio.to_thread(queue.counts, database)
-        events = await asyncio.to_thread(inbox.counts, database)
-        jobs: dict[str, dict[str, int]] = {}
-        for (kind, state), n in counts.items():
-            jobs.setdefault(kind, {})[state] = n
-        return {"jobs": jobs, "events": events}
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        status, body = await probes.readiness(database, app.state.heartbeats)
+        return JSONResponse(body, status_code=status)
 
     return app
 
 
 def _rejected(reason: str) -> JSONResponse:
     return JSONResponse({"error": reason}, status_code=400)
-
-
-def _ping(database: sa.Engine) -> None:
-    with database.connect() as conn:
-        conn.execute(sa.text("select 1"))
 
 
 def worker_lifespan(
@@ -86,8 +100,10 @@ def worker_lifespan(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with running(runtime_factory()) as worker:
+        runtime = runtime_factory()
+        async with running(runtime) as worker:
             app.state.wake = worker.wake
+            app.state.heartbeats = runtime.heartbeats
             yield
 
     return lifespan

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+import stripe
 
+from stripe_netsuite import exceptions
 from stripe_netsuite.engine import intake
 from stripe_netsuite.store import cursors, db, queue
 from stripe_netsuite.stripe_api import events
@@ -29,23 +31,31 @@ def event(event_id: str, created: int, obj: dict[str, Any] | None = None) -> dic
 
 @dataclass
 class Page:
-    items: list[dict[str, Any]]
-
-    async def auto_paging_iter(self) -> AsyncIterator[dict[str, Any]]:
-        for item in self.items:
-            yield item
+    data: list[dict[str, Any]]
+    has_more: bool
 
 
 @dataclass
 class FakeEvents:
-    """Stands in for ``client.v1.events``: serves a fixed list, records each query."""
+    """Stands in for ``client.v1.events``: pages a fixed list, records each query.
+
+    *failures* maps a page number (1-based) to the error its next request raises.
+    """
 
     items: list[dict[str, Any]]
     queries: list[dict[str, Any]] = field(default_factory=list)
+    failures: dict[int, Exception] = field(default_factory=dict)
 
     async def list_async(self, params: dict[str, Any]) -> Page:
         self.queries.append(params)
-        return Page(self.items)
+        start = 0
+        if "starting_after" in params:
+            start = 1 + [i["id"] for i in self.items].index(params["starting_after"])
+        limit = params["limit"]
+        error = self.failures.pop(1 + start // limit, None)
+        if error is not None:
+            raise error
+        return Page(self.items[start : start + limit], start + limit < len(self.items))
 
 
 @dataclass
@@ -136,3 +146,35 @@ async def test_the_engine_intake_records_and_queues_what_the_poll_reads(
         {intake.Intake.QUEUED: 1, intake.Intake.DUPLICATE: 1, intake.Intake.IGNORED: 1}
     )
     assert queue.counts(database) == {("customer", "pending"): 1}
+
+
+async def test_every_page_is_read_and_classified_like_the_first(
+    database: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(events, "PAGE_SIZE", 2)
+    items = [event(f"evt_{n}", 1_700_000_000 + n) for n in range(5, 0, -1)]
+    client = FakeStripe(FakeEvents(items, failures={2: server_error()}))
+    refs: list[EventRef] = []
+    with pytest.raises(exceptions.StripeUnavailable, match="Stripe error 500"):
+        await events.catch_up(client, database, account="main", accept=seen_by(refs))  # type: ignore[arg-type]
+    # Page 1 was handed on; the cursor stays, so the next poll reads it all again.
+    assert [r.event_id for r in refs] == ["evt_5", "evt_4"]
+    assert cursors.get(database, "stripe.events:main") is None
+
+    pages: list[str] = []
+    refs.clear()
+    await events.catch_up(
+        client,  # type: ignore[arg-type]
+        database,
+        account="main",
+        accept=seen_by(refs),
+        progress=lambda: pages.append("page"),
+    )
+    assert [r.event_id for r in refs] == ["evt_5", "evt_4", "evt_3", "evt_2", "evt_1"]
+    assert pages == ["page"] * 3
+    assert [q.get("starting_after") for q in client.events.queries[-3:]] == [None, "evt_4", "evt_2"]
+    assert cursors.get(database, "stripe.events:main") == "1700000005"
+
+
+def server_error() -> stripe.APIError:
+    return stripe.APIError("An unknown error occurred", http_status=500)

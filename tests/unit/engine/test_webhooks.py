@@ -8,7 +8,7 @@ import time
 import pytest
 import stripe
 
-from stripe_netsuite.stripe_api.webhooks import WebhookRejected, event_ref, verify
+from stripe_netsuite.stripe_api.webhooks import WebhookRejected, WriteBack, event_ref, verify
 
 SECRET = "whsec_unit"
 
@@ -96,23 +96,96 @@ def test_event_shape_problems_are_named(body: object, reason: str) -> None:
         event_ref(body)
 
 
-@pytest.mark.parametrize(
-    ("kind", "previous", "echo"),
-    [
-        ("customer.updated", {"metadata": {"netsuite_customer_id": None}}, True),
-        ("price.updated", {"metadata": {"netsuite_service_sale_item_id": None}}, True),
-        # The user's steering keys are not write-backs: flipping one syncs the object.
-        ("customer.updated", {"metadata": {"netsuite_allow_integration": None}}, False),
-        ("customer.updated", {"metadata": {"netsuite_block_integration": "true"}}, False),
-        ("customer.updated", {"metadata": {"netsuite_customer_id": None, "tier": "a"}}, False),
-        ("customer.updated", {"metadata": {"netsuite_customer_id": None}, "email": "x"}, False),
-        ("customer.updated", {"email": "old@example.com"}, False),
-        ("customer.created", {"metadata": {"netsuite_customer_id": None}}, False),
-        ("customer.updated", None, False),
-    ],
-)
-def test_our_own_write_back_is_recognised(kind: str, previous: object, echo: bool) -> None:
+def updated(kind: str, previous: object, metadata: dict[str, str] | None = None) -> object:
     body = json.loads(event(type=kind))
+    body["data"]["object"] = {
+        "id": "cus_1" if kind.startswith("customer") else "price_1",
+        "object": kind.rsplit(".", 1)[0],
+        "metadata": metadata or {},
+    }
     if previous is not None:
         body["data"]["previous_attributes"] = previous
-    assert event_ref(body).echo is echo
+    return body
+
+
+def test_a_write_back_key_change_carries_its_new_value_for_the_intake() -> None:
+    body = updated(
+        "customer.updated",
+        {"metadata": {"netsuite_customer_id": None}},
+        {"netsuite_customer_id": "42"},
+    )
+    assert event_ref(body).write_backs == (
+        WriteBack(key="netsuite_customer_id", value="42", role="customer"),
+    )
+
+
+def test_an_item_write_back_names_its_record_type() -> None:
+    previous = {"metadata": {"netsuite_service_sale_item_id": "7"}}
+    body = updated("price.updated", previous, {"netsuite_service_sale_item_id": "8"})
+    assert event_ref(body).write_backs == (
+        WriteBack("netsuite_service_sale_item_id", "8", "item", "serviceSaleItem"),
+    )
+
+
+def test_a_removed_write_back_key_has_no_value() -> None:
+    body = updated("customer.updated", {"metadata": {"netsuite_customer_id": "42"}})
+    assert event_ref(body).write_backs == (WriteBack("netsuite_customer_id", None, "customer"),)
+
+
+@pytest.mark.parametrize(
+    ("kind", "previous"),
+    [
+        # The user's steering keys are never write-backs: flipping one syncs the object.
+        ("customer.updated", {"metadata": {"netsuite_allow_integration": None}}),
+        ("customer.updated", {"metadata": {"netsuite_block_integration": "true"}}),
+        ("customer.updated", {"metadata": {"crm_segment": "smb"}}),
+        ("customer.updated", {"metadata": {"netsuite_customer_id": None, "tier": "a"}}),
+        ("customer.updated", {"metadata": {"netsuite_customer_id": None}, "email": "x"}),
+        ("customer.updated", {"email": "old@example.com"}),
+        ("customer.updated", {"metadata": {}}),
+        ("customer.created", {"metadata": {"netsuite_customer_id": None}}),
+        ("customer.updated", None),
+        # Another kind's key is not one the engine writes on a customer.
+        ("customer.updated", {"metadata": {"netsuite_invoice_id": None}}),
+        ("price.updated", {"metadata": {"netsuite_discount_item_id": None}}),
+    ],
+)
+def test_other_changes_carry_no_write_backs(kind: str, previous: object) -> None:
+    metadata = {"netsuite_customer_id": "42", "netsuite_invoice_id": "42"}
+    assert event_ref(updated(kind, previous, metadata)).write_backs == ()
+
+
+@pytest.mark.parametrize(
+    ("header_time", "reason"),
+    [(+301, "tolerance"), (-301, "tolerance")],
+)
+def test_timestamps_beyond_the_tolerance_either_way_are_rejected(
+    header_time: int, reason: str
+) -> None:
+    payload = event()
+    now = 1_800_000_000
+    header = sign(payload, timestamp=now + header_time)
+    with pytest.raises(WebhookRejected, match=reason):
+        verify(payload, header, SECRET, now=now, tolerance=300)
+
+
+def test_a_body_that_is_not_utf8_is_rejected() -> None:
+    payload = event().replace(b"cus_1", b"cus_\xff")
+    header = "t=1,v1=" + "0" * 64
+    with pytest.raises(WebhookRejected, match="not UTF-8"):
+        verify(payload, header, SECRET)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"id": "evt_" + "x" * 252}, "event id is longer than 255 characters"),
+        ({"type": "t" * 256}, "event type is longer than 255 characters"),
+        ({"id": "evt_\u0000"}, "event id holds control characters"),
+        ({"data": []}, "data.object.id"),
+        ({"created": "soon"}, "malformed"),
+    ],
+)
+def test_unfit_ids_are_rejected_not_stored(overrides: dict[str, object], reason: str) -> None:
+    with pytest.raises(WebhookRejected, match=reason):
+        event_ref(json.loads(event(**overrides)))

@@ -220,7 +220,7 @@ async def test_a_retriable_error_that_clears_ends_done() -> None:
         ),
         (
             lambda: exceptions.NetSuiteRejected(error_code="USER_ERROR", detail="Bad field"),
-            "NetSuiteRejected: Bad field (code=USER_ERROR)",
+            "NetSuiteRejected: [redacted] (code=USER_ERROR)",
         ),
         (
             lambda: exceptions.ConfigError("is not set", key="gl.stripe_clearing"),

@@ -114,3 +114,41 @@ def test_an_invoice_without_lines_is_skipped() -> None:
     assert gate(empty, Options()) == "empty_invoice"
     one = {**empty, "lines": {"data": [{"id": "il_1"}]}}
     assert gate(one, Options()) is None
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "eid:acct_1:cus_2",
+        "1/../../customer/2",
+        "5?x=1",
+        "5#top",
+        "..",
+        "-5",
+        "5.0",
+        "1e3",
+        "0x1f",
+        "\uff15",  # a full-width digit five
+        "007",
+        "0",
+        "1" * 19,
+        "5 5",
+    ],
+)
+def test_a_linked_id_must_be_a_netsuite_internal_id(value: str) -> None:
+    obj = {"id": "cus_9", "metadata": {"netsuite_customer_id": value}}
+    with pytest.raises(exceptions.MappingError) as caught:
+        linked_id(obj, "customer")
+    assert "metadata netsuite_customer_id on cus_9 is not a NetSuite internal id" in str(
+        caught.value
+    )
+
+
+def test_an_item_link_is_checked_like_any_other() -> None:
+    line = {"id": "il_1", "metadata": {"netsuite_service_sale_item_id": "7/../9"}}
+    with pytest.raises(exceptions.MappingError, match="netsuite_service_sale_item_id on il_1"):
+        linked_item(line)
+    assert linked_item({"metadata": {"netsuite_inventory_item_id": "123456789012345678"}}) == (
+        "inventoryItem",
+        "123456789012345678",
+    )

@@ -53,9 +53,11 @@ async def test_get_by_internal_id_and_by_external_id() -> None:
     async with make_client(fake) as client:
         rid = await client.upsert("customer", "acct_1:cus_1", {"companyName": "Acme"})
         by_id = await client.get("customer", rid)
-        by_eid = await client.get("customer", "eid:acct_1:cus_1", fields=["companyName", "id"])
+        by_eid = await client.get_by_external_id(
+            "customer", "acct_1:cus_1", fields=["companyName", "id"]
+        )
         expanded = await client.get("customer", rid, expand=True)
-        missing = await client.get("customer", "eid:acct_1:nope")
+        missing = await client.get_by_external_id("customer", "acct_1:nope")
     assert (
         by_id
         == by_eid
@@ -265,7 +267,7 @@ async def test_every_request_goes_through_the_governor() -> None:
     fake = FakeNetSuite(faults=[503])
     async with make_client(fake, governor=governor) as client:
         await client.upsert("customer", "a", {})
-        await client.get("customer", "eid:a")
+        await client.get_by_external_id("customer", "a")
     assert governor.entered == client.calls == len(fake.requests) == 3
     assert governor.in_flight == 0
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -8,6 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from stripe_netsuite.store import links
+
+KEY = bytes(range(32))
 
 
 def _put(database: sa.Engine, **overrides: str | None) -> None:
@@ -92,7 +96,7 @@ class Status(StrEnum):
     ],
 )
 def test_equal_bodies_hash_the_same(left: dict[str, object], right: dict[str, object]) -> None:
-    assert links.body_hash(left) == links.body_hash(right)
+    assert links.body_hash(left, key=KEY) == links.body_hash(right, key=KEY)
 
 
 @pytest.mark.parametrize(
@@ -110,14 +114,21 @@ def test_equal_bodies_hash_the_same(left: dict[str, object], right: dict[str, ob
 def test_different_bodies_hash_differently(
     left: dict[str, object], right: dict[str, object]
 ) -> None:
-    assert links.body_hash(left) != links.body_hash(right)
+    assert links.body_hash(left, key=KEY) != links.body_hash(right, key=KEY)
 
 
-def test_hash_is_sha256_hex_of_canonical_json() -> None:
-    import hashlib
+def test_hash_is_hmac_sha256_hex_of_canonical_json_under_the_key() -> None:
+    canonical = b'{"a":[1,"x",null],"b":1.1}'
+    expected = hmac.new(KEY, canonical, hashlib.sha256).hexdigest()
+    body = {"b": Decimal("1.10"), "a": [1, "x", None]}
+    assert links.body_hash(body, key=KEY) == expected
+    assert links.body_hash(body, key=KEY) != hashlib.sha256(canonical).hexdigest()
+    assert links.body_hash(body, key=b"k" * 32) != expected
 
-    expected = hashlib.sha256(b'{"a":[1,"x",null],"b":1.1}').hexdigest()
-    assert links.body_hash({"b": Decimal("1.10"), "a": [1, "x", None]}) == expected
+
+def test_a_short_key_is_refused() -> None:
+    with pytest.raises(ValueError, match="the key has 3 bytes"):
+        links.body_hash({"a": 1}, key=b"abc")
 
 
 @pytest.mark.parametrize(
@@ -131,4 +142,4 @@ def test_hash_is_sha256_hex_of_canonical_json() -> None:
 )
 def test_unhashable_bodies_name_the_place(body: dict[object, object], message: str) -> None:
     with pytest.raises((TypeError, ValueError), match=message):
-        links.body_hash(body)  # type: ignore[arg-type]
+        links.body_hash(body, key=KEY)  # type: ignore[arg-type]

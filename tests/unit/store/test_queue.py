@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -44,6 +44,25 @@ def _attempts(database: sa.Engine, job_id: int) -> list[queue.Attempt]:
         ]
 
 
+def _later(database: sa.Engine, seconds: float) -> None:
+    """As if the database's clock moved on by *seconds*: the jobs' stored times move back."""
+    shift = timedelta(seconds=seconds)
+    jobs = tables.jobs
+    with database.begin() as conn:
+        for row in conn.execute(sa.select(jobs)).all():
+            times = {
+                name: getattr(row, name) - shift
+                for name in ("run_after", "lease_until", "claimed_at")
+                if getattr(row, name) is not None
+            }
+            conn.execute(sa.update(jobs).where(jobs.c.id == row.id).values(**times))
+
+
+def _now() -> datetime:
+    """This host's time, to compare with the queue's (SQLite's clock ends its millisecond)."""
+    return db.utcnow() + timedelta(milliseconds=1)
+
+
 def _pending(database: sa.Engine) -> int:
     return sum(n for (_, state), n in queue.counts(database).items() if state == "pending")
 
@@ -68,7 +87,7 @@ def test_enqueue_pulls_run_after_earlier_never_later(database: sa.Engine) -> Non
     assert abs(job.run_after - (now + timedelta(hours=1))) < timedelta(milliseconds=1)
     _enqueue(database)
     [job] = queue.list_jobs(database)
-    assert job.run_after <= db.utcnow()
+    assert job.run_after <= _now()
 
 
 def test_enqueue_accepts_an_engine_and_refuses_empty_ids(database: sa.Engine) -> None:
@@ -78,18 +97,16 @@ def test_enqueue_accepts_an_engine_and_refuses_empty_ids(database: sa.Engine) ->
 
 
 def test_claim_respects_run_after(database: sa.Engine) -> None:
-    now = db.utcnow()
-    _enqueue(database, run_after=now + timedelta(minutes=5))
-    assert queue.claim(database, worker_id="w1", lease_seconds=60, now=now) == []
-    job = _claim_one(database, now=now + timedelta(minutes=5))
+    _enqueue(database, run_after=db.utcnow() + timedelta(minutes=5))
+    assert queue.claim(database, worker_id="w1", lease_seconds=60) == []
+    _later(database, 5 * 60)
+    job = _claim_one(database)
     assert job.state is JobState.RUNNING
     assert job.attempts == 1
     assert job.leased_by == "w1"
-    assert job.lease_until == now + timedelta(minutes=6)
-    assert (
-        queue.claim(database, worker_id="w2", lease_seconds=60, now=now + timedelta(minutes=5))
-        == []
-    )
+    assert job.claimed_at is not None
+    assert job.lease_until == job.claimed_at + timedelta(minutes=1)
+    assert queue.claim(database, worker_id="w2", lease_seconds=60) == []
 
 
 def test_claim_takes_the_oldest_first_up_to_limit(database: sa.Engine) -> None:
@@ -121,13 +138,11 @@ def test_complete_marks_done_and_records_the_attempt(database: sa.Engine) -> Non
 
 def test_an_expired_lease_is_reclaimed_and_the_old_worker_is_refused(database: sa.Engine) -> None:
     _enqueue(database)
-    now = db.utcnow()
-    old = queue.claim(database, worker_id="w1", lease_seconds=30, now=now)[0]
-    assert (
-        queue.claim(database, worker_id="w2", lease_seconds=30, now=now + timedelta(seconds=29))
-        == []
-    )
-    new = _claim_one(database, "w2", now=now + timedelta(seconds=31))
+    old = queue.claim(database, worker_id="w1", lease_seconds=30)[0]
+    _later(database, 25)
+    assert queue.claim(database, worker_id="w2", lease_seconds=30) == []
+    _later(database, 6)
+    new = _claim_one(database, "w2")
     assert new.id == old.id
     assert new.attempts == 2
     assert queue.complete(database, old, "w1") is False
@@ -136,9 +151,11 @@ def test_an_expired_lease_is_reclaimed_and_the_old_worker_is_refused(database: s
         queue.retry_later(database, old, "w1", error=RuntimeError("late"), delay_seconds=1) is False
     )
     assert queue.skip(database, old, "w1", rule="late") is False
-    assert queue.extend_lease(database, old.id, "w1", 60) is False
+    assert queue.extend_lease(database, old, "w1", 60) is False
     assert _job(database, old.id).leased_by == "w2"
-    assert _attempts(database, old.id) == []
+    [lost] = _attempts(database, old.id)
+    assert (lost.outcome, lost.error_class) == (Outcome.LOST, "LeaseExpired")
+    assert lost.error_message == "lease expired; worker w1 lost"
     assert queue.complete(database, new, "w2") is True
     assert _job(database, new.id).state is JobState.DONE
 
@@ -147,9 +164,10 @@ def test_the_same_worker_reclaiming_its_own_expired_job_gets_a_new_token(
     database: sa.Engine,
 ) -> None:
     _enqueue(database)
-    now = db.utcnow()
-    first = queue.claim(database, worker_id="w1", lease_seconds=1, now=now)[0]
-    second = _claim_one(database, "w1", now=now + timedelta(seconds=2))
+    first = queue.claim(database, worker_id="w1", lease_seconds=1)[0]
+    _later(database, 2)
+    second = _claim_one(database, "w1")
+    assert queue.extend_lease(database, first, "w1", 60) is False
     assert queue.complete(database, first, "w1") is False
     assert queue.complete(database, second, "w1") is True
 
@@ -157,16 +175,12 @@ def test_the_same_worker_reclaiming_its_own_expired_job_gets_a_new_token(
 def test_extend_lease(database: sa.Engine) -> None:
     _enqueue(database)
     job = queue.claim(database, worker_id="w1", lease_seconds=1)[0]
-    assert queue.extend_lease(database, job.id, "w1", 3600) is True
+    assert queue.extend_lease(database, job, "w1", 3600) is True
     renewed = _job(database, job.id)
     assert renewed.lease_until is not None
     assert renewed.lease_until > db.utcnow() + timedelta(minutes=59)
-    assert (
-        queue.claim(
-            database, worker_id="w2", lease_seconds=1, now=db.utcnow() + timedelta(seconds=5)
-        )
-        == []
-    )
+    _later(database, 5)
+    assert queue.claim(database, worker_id="w2", lease_seconds=1) == []
 
 
 def test_an_object_is_never_claimed_twice_at_once(database: sa.Engine) -> None:
@@ -183,14 +197,13 @@ def test_an_object_is_never_claimed_twice_at_once(database: sa.Engine) -> None:
 def test_an_expired_job_and_a_pending_job_of_one_object_yield_one_claim(
     database: sa.Engine,
 ) -> None:
-    now = db.utcnow()
     _enqueue(database)
-    queue.claim(database, worker_id="w1", lease_seconds=10, now=now)
+    queue.claim(database, worker_id="w1", lease_seconds=10)
     _enqueue(database)
-    later = now + timedelta(seconds=11)
-    claimed = queue.claim(database, worker_id="w2", lease_seconds=10, limit=5, now=later)
+    _later(database, 11)
+    claimed = queue.claim(database, worker_id="w2", lease_seconds=10, limit=5)
     assert len(claimed) == 1
-    assert queue.claim(database, worker_id="w3", lease_seconds=10, limit=5, now=later) == []
+    assert queue.claim(database, worker_id="w3", lease_seconds=10, limit=5) == []
 
 
 def test_retry_later_sends_the_job_back_with_a_delay(database: sa.Engine) -> None:
@@ -212,7 +225,8 @@ def test_retry_later_sends_the_job_back_with_a_delay(database: sa.Engine) -> Non
         "ConnectionError",
         "reset by peer",
     )
-    retried = _claim_one(database, now=again.run_after)
+    _later(database, 120)
+    retried = _claim_one(database)
     assert retried.attempts == 2
 
 
@@ -236,7 +250,7 @@ def test_retry_later_keeps_the_earlier_run_after_of_the_coalesced_job(database: 
     _enqueue(database)
     queue.retry_later(database, job, "w1", error=TimeoutError("slow"), delay_seconds=3600)
     [pending] = queue.list_jobs(database)
-    assert pending.run_after <= db.utcnow()
+    assert pending.run_after <= _now()
 
 
 def test_park_keeps_the_error_for_a_person(database: sa.Engine) -> None:
@@ -304,7 +318,7 @@ def test_requeue_coalesces_with_a_pending_job(database: sa.Engine) -> None:
     assert queue.requeue(database, job_id=parked.id) == 1
     assert _find(database, parked.id) is None
     [pending] = queue.list_jobs(database)
-    assert pending.run_after <= db.utcnow()
+    assert pending.run_after <= _now()
     assert [a.outcome for a in _attempts(database, pending.id)] == [Outcome.PARKED]
 
 

@@ -57,6 +57,7 @@ def test_public_names_are_exported() -> None:
             "cursors",
             "db",
             "inbox",
+            "install",
             "links",
             "make_database",
             "migrate",

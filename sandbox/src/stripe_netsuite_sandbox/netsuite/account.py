@@ -9,7 +9,7 @@ import copy
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from stripe_netsuite_sandbox.netsuite import chart, dictionary, errors, rules, validation
+from stripe_netsuite_sandbox.netsuite import chart, dictionary, errors, gl, rules, validation
 from stripe_netsuite_sandbox.netsuite.dictionary import Dictionary
 from stripe_netsuite_sandbox.netsuite.ledger import CUSTOMER_FIELD, Context, Ledger, lines, ref_id
 from stripe_netsuite_sandbox.netsuite.store import Body, Store
@@ -60,6 +60,7 @@ class Account:
             revive=lambda rtype, body: validation.revive(self.dic, rtype, body),
         )
         self.ledger = Ledger()
+        self.gl = gl.GeneralLedger()
         self.clock = clock
         self.on_write = on_write
         # Chart records missing from a saved file (an older chart) are added; others are kept.
@@ -67,6 +68,7 @@ class Account:
             if self.store.get(rtype, str(body["id"])) is None:
                 self.store.save(rtype, body)
         self.ledger.rebuild(self.store)
+        self.gl.rebuild(self.store, self.ledger)
 
     def record_type(self, name: str) -> str:
         rtype = self.dic.record_type(name)
@@ -188,6 +190,7 @@ class Account:
         touched = self.ledger.targets_of(rid) | self.ledger.payments_of(rid)
         self.store.delete(rtype, rid)
         self.ledger.forget(rtype, rid)
+        self.gl.forget(rid)
         self._refresh(touched)
         self.on_write()
 
@@ -259,6 +262,7 @@ class Account:
         self.store.save(rtype, body)
         if rtype in dictionary.TRANSACTION_TYPES:
             self.ledger.record(rtype, body)
+            self.gl.post(self.store, self.ledger, rtype, body)
         touched.discard(str(body["id"]))
         self._refresh(touched)
         self.on_write()

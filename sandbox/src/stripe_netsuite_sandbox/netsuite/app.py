@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from stripe_netsuite_sandbox.netsuite import auth, errors, governance, jsonio, suiteql
+from stripe_netsuite_sandbox.netsuite import auth, errors, gl, governance, jsonio, suiteql
 from stripe_netsuite_sandbox.netsuite.account import Account
 from stripe_netsuite_sandbox.netsuite.filters import compile_filter
 from stripe_netsuite_sandbox.netsuite.governance import Governor, Policy, Stats
@@ -255,6 +255,30 @@ class _Sandbox:
         self.stats.reset()
         return JSONResponse(self.stats.as_json())
 
+    async def get_gl(self, request: Request) -> Response:
+        params = request.query_params
+        acc = self.account
+        sums = gl.balances(
+            acc,
+            currency=params.get("currency"),
+            as_of=params.get("as_of"),
+            subsidiary=params.get("subsidiary"),
+        )
+        out = {
+            "balances": sums,
+            "unbalanced": [
+                {
+                    "transaction": found.transaction,
+                    "type": found.record_type,
+                    "debits": found.debits,
+                    "credits": found.credits,
+                    "problems": list(found.problems),
+                }
+                for found in gl.unbalanced(acc)
+            ],
+        }
+        return Response(jsonio.dumps(out), media_type="application/json")
+
     async def get_records(self, request: Request) -> Response:
         renderer = self._renderer(request)
         out = {
@@ -387,6 +411,7 @@ def create_app(config: SandboxConfig) -> Any:
         Route("/__sandbox/stats", sandbox.get_stats, methods=["GET"]),
         Route("/__sandbox/stats/reset", sandbox.reset_stats, methods=["POST"]),
         Route("/__sandbox/records", sandbox.get_records, methods=["GET"]),
+        Route("/__sandbox/gl", sandbox.get_gl, methods=["GET"]),
         Route(
             "/services/rest/{rest:path}",
             sandbox.unknown,

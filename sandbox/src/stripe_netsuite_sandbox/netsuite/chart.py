@@ -66,6 +66,12 @@ TAX_PAYABLE = "13"
 STRIPE_CLEARING = "18"
 FX_DIFFERENCES = "19"
 CUSTOMER_CREDIT = "23"
+#: System accounts NetSuite posts to on its own: exchange gain or loss realized when a payment
+#: meets an invoice booked at another rate, base-currency rounding of journal entries, and
+#: the liability a customer deposit creates.
+REALIZED_FX = "25"
+ROUNDING = "26"
+CUSTOMER_DEPOSITS = "27"
 
 PAYMENT_METHOD_STRIPE = "1"
 PAYMENT_METHOD_CASH = "2"
@@ -196,6 +202,9 @@ def _accounts() -> list[tuple[str, dict[str, Any]]]:
         acct(STRIPE_CLEARING, "1010", "Stripe Clearing", "Bank"),
         acct(FX_DIFFERENCES, "7100", "Exchange Differences", "OthExpense"),
         acct(CUSTOMER_CREDIT, "2300", "Customer Credit", "OthCurrLiab"),
+        acct(REALIZED_FX, "7200", "Realized Gain/Loss", "OthExpense", special="RealizedERV"),
+        acct(ROUNDING, "7300", "Rounding Gain/Loss", "OthExpense", special="RndERV"),
+        acct(CUSTOMER_DEPOSITS, "2400", "Customer Deposits", "OthCurrLiab", special="CustDep"),
     ]
 
 

@@ -1,0 +1,35 @@
+"""Logging for the engine's processes: its own loggers at ``SNS_LOG_LEVEL``, talkative
+libraries never below WARNING.
+
+At DEBUG the Stripe SDK logs every request's parameters and every response body (names,
+emails, amounts), and with ``stripe.log`` or ``STRIPE_LOG`` set it prints them to stderr
+past any logging setup; httpx and httpcore log each exchange, headers included
+(``Authorization`` among them); SQLAlchemy logs statements with their parameters and rows
+(the install's hash key, the vault's ciphertext); botocore logs KMS requests. None of that
+belongs in a log, so ``SNS_LOG_LEVEL=DEBUG`` turns on the engine's own debug lines (ids,
+statuses, codes, sizes) and leaves these libraries at WARNING.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import stripe
+from stripe import _util as stripe_util
+
+#: Libraries whose debug (or info) lines carry bodies, parameters, headers or rows.
+QUIET = ("stripe", "httpx", "httpcore", "hpack", "sqlalchemy", "botocore", "boto3", "urllib3")
+FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def configure(level: str | int) -> None:
+    """Log at *level* to stderr, with the libraries in `QUIET` at WARNING or above."""
+    number = logging.getLevelName(level.upper()) if isinstance(level, str) else level
+    if not isinstance(number, int):
+        raise ValueError(f"unknown log level {level!r}")
+    logging.basicConfig(level=number, format=FORMAT)
+    for name in QUIET:
+        logging.getLogger(name).setLevel(max(number, logging.WARNING))
+    # The SDK's console logging prints to stderr whatever logging says; it stays off.
+    stripe.log = None
+    stripe_util.STRIPE_LOG = None
