@@ -122,7 +122,7 @@ def run(events: int, latency_ms: int, seed: int) -> dict[str, Any]:
         engine_proc = subprocess.Popen(
             [sys.executable, "-m", "stripe_netsuite", "serve"], env=env, stdout=log, stderr=log
         )
-        _wait_listening(stack.engine_port)
+        demo.wait_for_engine(stack.engine_port)
         cpu_before = _proc_cpu_seconds(engine_proc.pid)
         httpx.post(stack.netsuite.base_url + "/__sandbox/stats/reset", timeout=30)
         print(f"[{latency_ms} ms] delivering {total_events} events ...", flush=True)
@@ -162,17 +162,6 @@ def run(events: int, latency_ms: int, seed: int) -> dict[str, Any]:
             except subprocess.TimeoutExpired:
                 engine_proc.kill()
         stack.stop()
-
-
-def _wait_listening(port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).raise_for_status()
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError("the engine did not start")
 
 
 def _latencies(stack: demo.Stack) -> list[float]:

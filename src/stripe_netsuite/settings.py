@@ -28,7 +28,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from stripe_netsuite.credentials import SecretResolver
+from stripe_netsuite.credentials import SecretResolver, redact_url
 from stripe_netsuite.exceptions import ConfigError
 from stripe_netsuite.retry import RetryPolicy
 
@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     """Process-wide settings from ``SNS_*`` environment variables."""
 
     model_config = SettingsConfigDict(env_prefix="SNS_", extra="ignore")
+
+    def __repr_args__(self) -> Any:
+        # A PostgreSQL URL may hold a password: never show it in a repr, a log or a traceback.
+        for name, value in super().__repr_args__():
+            yield name, redact_url(value) if name == "database_url" else value
 
     #: SQLAlchemy URL; a SQLite file by default, PostgreSQL for several processes.
     database_url: str = DEFAULT_DATABASE_URL

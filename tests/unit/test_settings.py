@@ -139,3 +139,12 @@ def test_a_bad_retry_setting_names_the_variable_and_the_problem(
     assert info.value.key == key
     assert problem in str(info.value)
     assert str(info.value).startswith(f"environment:{key}: ")
+
+
+def test_settings_never_show_the_database_password() -> None:
+    settings = Settings(database_url="postgresql+psycopg://sns:hunter2-secret@db.internal/sns")
+    for shown in (repr(settings), str(settings), f"{settings!r}"):
+        assert "hunter2-secret" not in shown
+        assert "postgresql+psycopg://sns:***@db.internal/sns" in shown
+    # The value itself stays usable by the code that connects.
+    assert settings.database_url.endswith("sns:hunter2-secret@db.internal/sns")

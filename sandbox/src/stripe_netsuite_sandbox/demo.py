@@ -383,6 +383,18 @@ def sandbox_post(stack: Stack, path: str, **data: Any) -> dict[str, Any]:
     return answer
 
 
+def wait_for_engine(port: int, *, timeout: float = 60.0) -> None:
+    """Wait until an engine started in another process answers ``/healthz`` on *port*."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).raise_for_status()
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the engine on port {port} did not start within {timeout:.0f} s")
+
+
 def advance(stack: Stack, seconds: int) -> None:
     """Move the Stripe sandbox's clock: balances become available, payouts are made."""
     sandbox_post(stack, "/__sandbox/advance", seconds=seconds)

@@ -12,7 +12,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 
 from stripe_netsuite import kinds
-from stripe_netsuite.store import inbox, links, queue
+from stripe_netsuite.store import db, inbox, links, queue
 from stripe_netsuite.stripe_api.webhooks import EventRef
 
 
@@ -37,7 +37,10 @@ def kind_for(ref: EventRef, enabled: Collection[str]) -> str | None:
 def accept(database: sa.Engine, *, account: str, ref: EventRef, kinds: Collection[str]) -> Intake:
     """Record the event once and queue its object's flow."""
     kind = kind_for(ref, kinds)
-    with database.begin() as conn:
+    # The echo check reads before the inbox row is written: on SQLite the write lock is
+    # taken up front, or the read's snapshot could not be upgraded while another process
+    # writes (an immediate "database is locked", which no busy timeout waits out).
+    with db.write_transaction(database) as conn:
         if kind is not None and is_echo(conn, account=account, ref=ref):
             kind = None
         new = inbox.record_event(

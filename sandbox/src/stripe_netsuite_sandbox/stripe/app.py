@@ -54,6 +54,10 @@ class StripeSandboxConfig:
     seed: int = 0
     deliver_webhooks: bool = True
     start_time: int | None = None
+    #: Days of sandbox time the events list reaches back. Stripe keeps 30; a run that
+    #: compresses weeks of sandbox time into seconds may keep more, so that a poller that
+    #: is down for seconds of real time is not taken to be down for weeks.
+    event_retention_days: int = 30
     #: Share of /v1 requests answered 429 (rate limited) before doing anything.
     rate_limit_rate: float = 0.0
     #: Share of /v1 requests answered 500 (`Stripe-Should-Retry: true`) before doing anything.
@@ -66,6 +70,8 @@ class StripeSandboxConfig:
                 raise ValueError(f"StripeSandboxConfig.{name} must be within [0, 1], got {value}")
         if not self.api_key:
             raise ValueError("StripeSandboxConfig.api_key must not be empty")
+        if self.event_retention_days < 1:
+            raise ValueError("StripeSandboxConfig.event_retention_days must be at least 1")
 
 
 def build_sandbox(config: StripeSandboxConfig) -> Sandbox:
@@ -83,6 +89,7 @@ def build_sandbox(config: StripeSandboxConfig) -> Sandbox:
         shuffle=config.shuffle,
         drop_rate=config.drop_rate,
         deliver_webhooks=config.deliver_webhooks,
+        event_retention=config.event_retention_days * 86_400,
         rng=random.Random(config.seed),
         fault_rng=random.Random(config.seed + 1),
     )

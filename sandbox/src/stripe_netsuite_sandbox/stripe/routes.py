@@ -145,7 +145,7 @@ route("GET", "/v1/balance/history/{id}")(
 
 
 def _events(sb: Sandbox, q: params.Params) -> list[Obj]:
-    oldest = sb.now() - 30 * 86400
+    oldest = sb.now() - sb.event_retention
     kind = params.string(q, "type")
     kinds = {str(t) for t in params.array(q, "types")}
     if len(kinds) > 20:

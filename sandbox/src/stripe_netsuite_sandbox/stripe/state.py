@@ -46,6 +46,8 @@ class Sandbox:
     shuffle: bool = False
     drop_rate: float = 0.0
     deliver_webhooks: bool = True
+    #: Seconds of sandbox time the events list reaches back (Stripe keeps 30 days).
+    event_retention: int = EVENT_RETENTION
     outbox: list[Delivery] = field(default_factory=list)
     rng: random.Random = field(default_factory=random.Random)
     request_id: str | None = None
