@@ -5,6 +5,8 @@ Through `engine.intake.accept` on each store backend, with the links a sync leav
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +15,7 @@ import sqlalchemy as sa
 
 from stripe_netsuite import kinds
 from stripe_netsuite.engine.intake import Intake, accept
-from stripe_netsuite.store import db, inbox, links, queue
+from stripe_netsuite.store import db, inbox, links, queue, tables
 from stripe_netsuite.stripe_api.webhooks import event_ref
 
 ACCOUNT = "main"
@@ -149,3 +151,39 @@ def test_an_echo_is_decided_per_event_as_the_links_stand(database: sa.Engine) ->
     )
     assert take(database, changed) is Intake.QUEUED
     assert inbox.counts(database) == {"pending": 1, "handled": 0, "ignored": 1}
+
+
+def test_an_echo_check_waits_for_another_writer_instead_of_failing(
+    sqlite_url: str,
+) -> None:
+    """The echo check reads links before the inbox row is written; while another process
+    holds SQLite's write lock, the intake waits its turn and then records and queues."""
+    database = db.make_database(sqlite_url)
+    db.migrate(database)
+    link(database)
+    other = db.make_database(sqlite_url)
+    holding = threading.Event()
+
+    def writer() -> None:
+        with db.write_transaction(other) as conn:
+            conn.execute(
+                sa.insert(tables.cursors).values(
+                    name="elsewhere", value="1", updated_at=db.utcnow()
+                )
+            )
+            holding.set()
+            time.sleep(0.5)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        # A person points the customer at another record: read links, then queue.
+        event = updated({"netsuite_customer_id": "42"}, {"netsuite_customer_id": "77"})
+        assert take(database, event) is Intake.QUEUED
+        thread.join()
+        assert queue.counts(database) == {("customer", "pending"): 1}
+    finally:
+        thread.join()
+        other.dispose()
+        database.dispose()
