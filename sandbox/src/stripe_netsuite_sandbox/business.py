@@ -108,6 +108,7 @@ def build(
     ]
     everyone = (companies + people)[:customers]
     rng.shuffle(everyone)
+    _every_currency(everyone)
     disputed = everyone[:2]
     for who, card in zip(disputed, ("pm_card_createDispute", "pm_card_createDispute"), strict=True):
         v1.payment_methods.attach(card, params={"customer": who.id})
@@ -139,21 +140,22 @@ def build(
 
     # One-off onboarding invoices: most charged at once, two sent and left open.
     others = everyone[len(subscribers) :]
-    open_invoices: list[str] = []
+    open_invoices: list[stripe.Invoice] = []
     for n, who in enumerate(others[:8]):
         v1.invoice_items.create(
             params={"customer": who.id, "pricing": {"price": one_off[who.currency]}}
         )
         send = n < 2
         invoice = v1.invoices.create(
-            params={"customer": who.id, "pending_invoice_items_behavior": "include",
+            params={"customer": who.id, "currency": who.currency,
+                    "pending_invoice_items_behavior": "include",
                     "collection_method": "send_invoice" if send else "charge_automatically",
                     **({"days_until_due": 30} if send else {})}
         )  # fmt: skip
         invoice = v1.invoices.finalize_invoice(invoice.id)
         business.add("invoice", invoice.id)
         if send:
-            open_invoices.append(invoice.id)
+            open_invoices.append(invoice)
         elif invoice.status == "open":
             v1.invoices.pay(invoice.id)
     advance(DAY)
@@ -191,9 +193,11 @@ def build(
     advance(DAY)
 
     # Credit notes: before payment, and after payment as refund, credit and out of band.
-    if open_invoices:
+    # Never more than the invoice still asks for (Stripe refuses a credit above it).
+    creditable = [(inv, min(10000, inv.amount_remaining)) for inv in open_invoices]
+    for invoice, amount in [(inv, amount) for inv, amount in creditable if amount > 0][:1]:
         v1.credit_notes.create(
-            params={"invoice": open_invoices[0], "amount": 10000, "reason": "order_change"}
+            params={"invoice": invoice.id, "amount": amount, "reason": "order_change"}
         )
     paid = [s for s in subscriptions if s[0].card == "pm_card_visa"]
     for (who, sub_id, _tier), how in zip(
@@ -229,6 +233,21 @@ def build(
     # The rest of the month: renewals at its end, then daily payouts.
     advance(DAY * 24)
     return business
+
+
+def _every_currency(everyone: list[_Customer]) -> None:
+    """Make sure some customer pays in each currency: a currency the draw left out is
+    taken up by the last customer of the most common one (the disputed pair excepted).
+    Only the local record changes: Stripe learns the currency from the first bill."""
+    for currency in ("usd", "eur", "jpy"):
+        held = [c.currency for c in everyone]
+        if currency in held:
+            continue
+        common = max(("usd", "eur", "jpy"), key=held.count)
+        for who in reversed(everyone[2:]):
+            if who.currency == common:
+                who.currency = currency
+                break
 
 
 def _person(
