@@ -300,7 +300,15 @@ def test_an_update_replaces_the_lines(ns: Served) -> None:
         ("1", INCOME, None, "100.00", "-100.00"),
     ]
     body["item"] = {"items": [item(chart.SERVICE_ITEM, "30"), item(chart.DISCOUNT_ITEM, "-5")]}
+    # Without replace the new lines join the old one, and the GL follows the stored record.
     assert ns.write("PUT", "/invoice/eid:inv_update", body) == inv
+    assert ns.gl(inv) == [
+        ("0", AR, "125.00", None, "125.00"),
+        ("1", INCOME, None, "100.00", "-100.00"),
+        ("2", INCOME, None, "30.00", "-30.00"),
+        ("3", DISCOUNTS, "5.00", None, "5.00"),
+    ]
+    assert ns.write("PUT", "/invoice/eid:inv_update", body, replace="item") == inv
     assert ns.gl(inv) == [
         ("0", AR, "25.00", None, "25.00"),
         ("1", INCOME, None, "30.00", "-30.00"),

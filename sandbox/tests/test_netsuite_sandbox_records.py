@@ -121,18 +121,23 @@ async def test_get_by_external_id_and_missing_record(client: httpx.AsyncClient) 
     assert (await client.get(RECORDS + "/customer/eid:nope")).status_code == 404
 
 
-async def test_upsert_creates_then_replaces(client: httpx.AsyncClient) -> None:
+async def test_upsert_creates_then_updates(client: httpx.AsyncClient) -> None:
     body = {"companyName": "Upserted", "subsidiary": {"id": "2"}, "email": "a@x.test"}
     created = await client.put(RECORDS + "/customer/eid:up_1", json=body)
     rid = new_id(created)
-    replaced = await client.put(
-        RECORDS + "/customer/eid:up_1", json={"companyName": "Renamed", "subsidiary": {"id": "2"}}
+    body["phone"] = "555"
+    await client.put(RECORDS + "/customer/eid:up_1", json=body)
+    updated = await client.put(
+        RECORDS + "/customer/eid:up_1",
+        json={"companyName": "Renamed", "subsidiary": {"id": "2"}, "phone": None},
     )
-    assert new_id(replaced) == rid
+    assert new_id(updated) == rid
     record = await get(client, f"/customer/{rid}")
     assert record["companyName"] == "Renamed"
     assert record["externalId"] == "up_1"
-    assert "email" not in record
+    # An update, as PATCH: an omitted field is kept, a null one cleared.
+    assert record["email"] == "a@x.test"
+    assert "phone" not in record
     plain_put = await client.put(f"{RECORDS}/customer/{rid}", json=body)
     assert plain_put.status_code == 400
 
@@ -190,6 +195,106 @@ async def test_patch_appends_unkeyed_lines_and_replace_swaps_them(
     record = await get(client, f"/invoice/{invoice}?expandSubResources=true")
     assert record["total"] == 2.5
     assert record["item"]["totalResults"] == 1
+
+
+def _line(rate: str) -> dict[str, object]:
+    return {"item": {"id": chart.SERVICE_ITEM}, "quantity": 1, "rate": Decimal(rate)}
+
+
+async def _upsert_invoice(
+    client: httpx.AsyncClient, customer: str, rates: list[str], query: str = ""
+) -> httpx.Response:
+    body = {
+        "entity": {"id": customer},
+        "tranDate": "2026-01-15",
+        "item": {"items": [_line(rate) for rate in rates]},
+    }
+    return await send(client, "PUT", f"{RECORDS}/invoice/eid:in_up{query}", body)
+
+
+async def _rates(client: httpx.AsyncClient, rid: str) -> list[float]:
+    record = await get(client, f"/invoice/{rid}?expandSubResources=true")
+    return [line["rate"] for line in record["item"]["items"]]
+
+
+async def test_upsert_of_an_existing_record_appends_unkeyed_lines(
+    client: httpx.AsyncClient,
+) -> None:
+    customer = await make_customer(client)
+    created = await _upsert_invoice(client, customer, ["10.00"])
+    assert created.status_code == 204, created.text
+    rid = new_id(created)
+    again = await _upsert_invoice(client, customer, ["7.00", "1.00"])
+    assert new_id(again) == rid
+    # NetSuite merges a sublist not named in replace: the new lines join the old one.
+    assert await _rates(client, rid) == [10.0, 7.0, 1.0]
+    assert (await get(client, f"/invoice/{rid}"))["total"] == 18.0
+
+
+async def test_upsert_with_replace_swaps_the_lines(client: httpx.AsyncClient) -> None:
+    customer = await make_customer(client)
+    rid = new_id(await _upsert_invoice(client, customer, ["10.00", "2.00"], "?replace=item"))
+    replaced = await _upsert_invoice(client, customer, ["7.00"], "?replace=item")
+    assert replaced.status_code == 204, replaced.text
+    assert new_id(replaced) == rid
+    assert await _rates(client, rid) == [7.0]
+    invoice = await get(client, f"/invoice/{rid}")
+    assert invoice["total"] == 7.0
+    assert invoice["amountRemaining"] == 7.0
+
+
+async def test_upsert_merges_keyed_apply_lines_by_doc(client: httpx.AsyncClient) -> None:
+    customer = await make_customer(client)
+    first = await make_invoice(client, customer, (1, "10.00"))
+    second = await make_invoice(client, customer, (1, "10.00"))
+
+    async def pay(query: str, *applies: tuple[str, str]) -> httpx.Response:
+        body = {
+            "customer": {"id": customer},
+            "payment": Decimal("20"),
+            "apply": {
+                "items": [
+                    {"doc": {"id": doc}, "amount": Decimal(amount)} for doc, amount in applies
+                ]
+            },
+        }
+        return await send(client, "PUT", f"{RECORDS}/customerPayment/eid:py_up{query}", body)
+
+    pid = new_id(await pay("", (first, "10")))
+    merged = await pay("", (first, "4"), (second, "6"))
+    assert merged.status_code == 204, merged.text
+    record = await get(client, f"/customerPayment/{pid}?expandSubResources=true")
+    assert [(line["doc"]["id"], line["amount"]) for line in record["apply"]["items"]] == [
+        (first, 4.0),
+        (second, 6.0),
+    ]
+    assert (await get(client, f"/invoice/{first}"))["amountRemaining"] == 6.0
+    assert (await get(client, f"/invoice/{second}"))["amountRemaining"] == 4.0
+    # With replace, the line for the first invoice goes: its application is undone.
+    await pay("?replace=apply", (second, "5"))
+    assert (await get(client, f"/invoice/{first}"))["amountRemaining"] == 10.0
+    assert (await get(client, f"/invoice/{second}"))["amountRemaining"] == 5.0
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "POST"])
+@pytest.mark.parametrize("name", ["nosuch", "memo"])
+async def test_replace_names_only_sublists(
+    client: httpx.AsyncClient, method: str, name: str
+) -> None:
+    customer = await make_customer(client)
+    invoice = await make_invoice(client, customer, (1, "10.00"))
+    path = {
+        "PUT": "/invoice/eid:in_bad",
+        "PATCH": f"/invoice/{invoice}",
+        "POST": "/invoice",
+    }[method]
+    body = {"entity": {"id": customer}, "item": {"items": [_line("1.00")]}}
+    refused = await send(client, method, f"{RECORDS}{path}?replace=item,{name}", body)
+    assert refused.status_code == 400
+    assert error_code(refused) == "INVALID_PARAMETER"
+    assert name in refused.json()["o:errorDetails"][0]["detail"]
+    assert await _rates(client, invoice) == [10.0]
+    assert (await client.get(f"{RECORDS}/invoice/eid:in_bad")).status_code == 404
 
 
 async def test_delete(client: httpx.AsyncClient) -> None:

@@ -196,7 +196,7 @@ async def test_invoice_total_cannot_drop_below_what_is_paid(client: httpx.AsyncC
     shrink = await send(
         client,
         "PUT",
-        RECORDS + "/invoice/eid:in_paid",
+        RECORDS + "/invoice/eid:in_paid?replace=item",
         {
             "entity": {"id": customer},
             "item": {"items": [{"item": {"id": "20"}, "amount": Decimal("10")}]},

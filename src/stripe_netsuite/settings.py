@@ -177,6 +177,9 @@ class GLAccounts(_Strict):
     suspense: str | None = None
     #: Exchange differences between a payment's NetSuite amount and Stripe's settlement.
     fx_differences: str | None = None
+    #: Sales allowance debited when customer balance credit is granted by hand in Stripe
+    #: (``items.income_account`` when unset).
+    customer_credit_adjustments: str | None = None
     #: Extra accounts per balance-transaction reporting category.
     reporting_categories: dict[str, str] = Field(default_factory=dict)
 

@@ -26,6 +26,7 @@ from stripe_netsuite.netsuite import (
     TokenAuth,
 )
 from stripe_netsuite.netsuite.auth import TOKEN_PATH
+from stripe_netsuite_sandbox.netsuite import chart
 from stripe_netsuite_sandbox.netsuite.app import SandboxConfig, create_app
 from stripe_netsuite_sandbox.serving import RunningServer, serve_in_thread
 
@@ -243,6 +244,39 @@ async def test_crud_round_trip(sandbox: RunningServer) -> None:
     assert rejected.value.error_code == "USER_ERROR"
     assert "Company Name" in (rejected.value.detail or "")
     assert missing is None
+
+
+async def test_reposting_changed_lines_leaves_exactly_the_new_lines(
+    sandbox: RunningServer,
+) -> None:
+    def invoice(customer_id: str, *rates: str) -> dict[str, Any]:
+        return {
+            "externalId": "it:lines:in",
+            "entity": {"id": customer_id},
+            "tranDate": "2026-01-15",
+            "item": {
+                "items": [
+                    {"item": {"id": chart.SERVICE_ITEM}, "quantity": 1, "rate": Decimal(rate)}
+                    for rate in rates
+                ]
+            },
+        }
+
+    async with NetSuiteClient(
+        base_url=sandbox.base_url, auth=tba(), governor=LocalGovernor(5)
+    ) as client:
+        customer_id = await client.upsert(
+            "customer", "it:lines:cus", {**customer("Lines"), "subsidiary": {"id": "2"}}
+        )
+        rid = await client.upsert("invoice", "it:lines:in", invoice(customer_id, "10", "5"))
+        again = await client.upsert("invoice", "it:lines:in", invoice(customer_id, "7"))
+        await client.upsert("invoice", "it:lines:in", invoice(customer_id, "7"))
+        await client.patch("invoice", rid, invoice(customer_id, "3", "4"))
+        found = await client.get("invoice", rid, expand=True)
+    assert again == rid
+    assert found is not None
+    assert [line["rate"] for line in found["item"]["items"]] == [Decimal("3"), Decimal("4")]
+    assert found["total"] == Decimal("7")
 
 
 async def test_an_unknown_field_fails_loudly(sandbox: RunningServer) -> None:

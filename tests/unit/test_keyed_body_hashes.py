@@ -37,7 +37,14 @@ class FakeNetSuite:
     def __init__(self) -> None:
         self.upserts: list[str] = []
 
-    async def upsert(self, record_type: str, external_id: str, body: dict[str, Any]) -> str:
+    async def upsert(
+        self,
+        record_type: str,
+        external_id: str,
+        body: dict[str, Any],
+        *,
+        replace: tuple[str, ...] = (),
+    ) -> str:
         self.upserts.append(external_id)
         return "101"
 

@@ -229,6 +229,7 @@ def demo_config(
             "dispute_fees": chart.DISPUTE_FEES,
             "suspense": chart.SUSPENSE,
             "fx_differences": chart.FX_DIFFERENCES,
+            "customer_credit_adjustments": chart.DISCOUNTS,
         },
         "gl.bank": dict(chart.BANK_ACCOUNTS),
         "items": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from stripe_netsuite import kinds
 from stripe_netsuite.flows import posting
@@ -12,13 +13,20 @@ from stripe_netsuite.flows.transactions import mapping_context
 from stripe_netsuite.mapping import credit_note as credit_note_mapping
 from stripe_netsuite.mapping.metadata import linked_id
 from stripe_netsuite.mapping.transaction import id_of
+from stripe_netsuite.stripe_api.client import as_dict, call
 
 KIND = kinds.get("credit_note")
 
 
 async def sync(ctx: FlowContext, credit_note_id: str) -> None:
     """Post the credit memo; the refunds it made follow through the refund flow."""
-    note = await fetch_gated(ctx, KIND.resource, credit_note_id, expand=("refunds.refund",))
+    note = await fetch_gated(
+        ctx,
+        KIND.resource,
+        credit_note_id,
+        expand=("refunds.refund", "customer_balance_transaction"),
+    )
+    note = await _with_balance_transaction(ctx, note)
     if await posting.linked_instead(
         ctx,
         stripe_id=credit_note_id,
@@ -48,3 +56,15 @@ async def sync(ctx: FlowContext, credit_note_id: str) -> None:
         metadata=note.get("metadata") or {},
         internal_id=memo,
     )
+
+
+async def _with_balance_transaction(ctx: FlowContext, note: dict[str, Any]) -> dict[str, Any]:
+    # The credit to customer balance is the amount of the balance transaction the note
+    # made; a payload that left it as an id (a given object, say) gets it fetched here.
+    ref = note.get("customer_balance_transaction")
+    customer = id_of(note.get("customer"))
+    if not isinstance(ref, str) or not ref or not customer:
+        return note
+    service = ctx.stripe.v1.customers.balance_transactions
+    entry = await call(lambda: service.retrieve_async(customer, ref), object_id=ref)
+    return {**note, "customer_balance_transaction": as_dict(entry)}

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from stripe_netsuite import kinds
-from stripe_netsuite.flows import posting
+from stripe_netsuite.flows import customer_balance, posting
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.fetch import fetch_gated
 from stripe_netsuite.flows.references import base_currency, currency_ids
@@ -22,14 +22,13 @@ KIND = kinds.get("customer")
 async def sync(ctx: FlowContext, customer_id: str) -> None:
     """Fetch the customer fresh, then link, create or update its NetSuite customer."""
     customer = await fetch_gated(ctx, KIND.resource, customer_id)
+    named = linked_id(customer, KIND.role)
     if await posting.linked_instead(
-        ctx,
-        stripe_id=customer_id,
-        role=KIND.role,
-        record_type="customer",
-        internal_id=linked_id(customer, KIND.role),
+        ctx, stripe_id=customer_id, role=KIND.role, record_type="customer", internal_id=named
     ):
         # A NetSuite customer named in metadata is used as it is: nothing is created.
+        if named:
+            await customer_balance.post_adjustments(ctx, customer_id, named)
         return
     mctx = MappingContext(account=ctx.account, currency_ids=await currency_ids(ctx))
     record = customer_mapping.map_customer(customer, mctx)
@@ -40,6 +39,7 @@ async def sync(ctx: FlowContext, customer_id: str) -> None:
         update_body=customer_mapping.customer_update_body(customer, mctx),
     )
     await _primary_currency(ctx, customer_id, internal_id, record.body, mctx.currency_ids)
+    await customer_balance.post_adjustments(ctx, customer_id, internal_id)
     await posting.write_back(
         ctx,
         KIND,

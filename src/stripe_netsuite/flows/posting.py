@@ -52,7 +52,7 @@ async def post(
         internal_id = link.internal_id
     else:
         internal_id = await ctx.netsuite.upsert(
-            record.record_type, record.external_id, dict(record.body)
+            record.record_type, record.external_id, dict(record.body), replace=record.replace
         )
     await asyncio.to_thread(
         links.put,

@@ -87,7 +87,8 @@ async def ensure_customer_currency(
     if known is not None or ctx.preview is not None:
         return
     body = {"currencyList": {"items": [{"currency": {"id": currencies[currency]}}]}}
-    await ctx.netsuite.patch("customer", customer_id, body)
+    # Adds a line to the keyed currency list: the customer's other currencies stay.
+    await ctx.netsuite.patch("customer", customer_id, body, replace=())
     digest = await ctx.body_hash(body)
     await asyncio.to_thread(
         links.put,

@@ -73,6 +73,9 @@ class MappingContext:
     #: Item for customer balance and billing credits (best posting to a customer-credit
     #: liability account).
     customer_balance_item_id: str | None = None
+    #: The customer-credit liability account (the customer balance item's income account),
+    #: credited by hand-granted balance credits.
+    customer_credit_account: str | None = None
     #: Item for refund, dispute and credit lines that name no item of their own
     #: (the account's generic service item when None).
     refund_item_id: str | None = None

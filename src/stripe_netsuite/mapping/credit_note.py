@@ -7,9 +7,11 @@ The credit memo reverses the credited lines (its lines add up to the credit note
 * ``refund_amount``: consumed by the customer refunds of the Stripe refunds the credit
   note lists (posted by the refund mapping with their own ids; `refund_targets` tells
   the flow which credit memo they apply to), so a refund is never booked twice;
-* ``credit_amount``: moved to customer balance by a one-line invoice on the customer
-  balance item (role ``balance_transfer``), which the credit memo pays; the invoice
-  balance-credit memo later draws on the same item;
+* the customer-balance part: moved to customer balance by a one-line invoice on the
+  customer balance item (role ``balance_transfer``), which the credit memo pays; the
+  invoice balance-credit memo later draws on the same item. Stripe names it by
+  ``customer_balance_transaction`` (the balance transaction's id, or the object when
+  expanded; the credit is minus its amount), not by an amount field of its own;
 * ``out_of_band_amount``: a customer refund paid from the suspense account, for the
   accountant to reclassify to wherever the money really left.
 """
@@ -55,12 +57,15 @@ def dependencies(credit_note: Mapping[str, Any]) -> list[Dependency]:
     return deps
 
 
-def split(credit_note: Mapping[str, Any]) -> Split:
+def split(credit_note: Mapping[str, Any], *, balance_credit: int | None = None) -> Split:
     """The pre-payment, refund, credit and out-of-band parts of the credit note.
 
-    Older payloads without ``pre_payment_amount`` are all pre-payment (``type`` =
-    ``pre_payment``) or all post-payment; a post-payment remainder that no field names
-    is taken as refunded.
+    The credit part is *balance_credit* (minor units) when given, else minus the amount
+    of an expanded ``customer_balance_transaction``, else ``credit_amount``; a
+    ``customer_balance_transaction`` left as an id with no *balance_credit* is a
+    `MappingError`, never a guess. Older payloads without ``pre_payment_amount`` are all
+    pre-payment (``type`` = ``pre_payment``) or all post-payment; a post-payment
+    remainder that no field names is taken as refunded.
     """
     sid = str(credit_note.get("id"))
     total = _int(credit_note, "total")
@@ -70,7 +75,7 @@ def split(credit_note: Mapping[str, Any]) -> Split:
         pre = total if credit_note.get("type") == "pre_payment" else 0
     post = credit_note.get("post_payment_amount")
     post = int(post) if isinstance(post, int) else total - pre
-    credit = _int(credit_note, "credit_amount")
+    credit = _balance_credit(credit_note, sid) if balance_credit is None else balance_credit
     oob = _int(credit_note, "out_of_band_amount")
     refund = credit_note.get("refund_amount")
     refund = int(refund) if isinstance(refund, int) else post - credit - oob
@@ -205,6 +210,31 @@ def refund_targets(credit_note: Mapping[str, Any], credit_memo_id: str) -> dict[
         if rid:
             targets[rid] = credit_memo_id
     return targets
+
+
+def balance_transaction_id(credit_note: Mapping[str, Any]) -> str | None:
+    """The id of the customer balance transaction the credit note made, if any."""
+    return tx.id_of(credit_note.get("customer_balance_transaction"))
+
+
+def balance_credit_of(entry: Mapping[str, Any]) -> int:
+    """The credit (minor units, positive) a credit note's balance transaction gave."""
+    amount = entry.get("amount")
+    return -int(amount) if isinstance(amount, int) and not isinstance(amount, bool) else 0
+
+
+def _balance_credit(credit_note: Mapping[str, Any], sid: str) -> int:
+    ref = credit_note.get("customer_balance_transaction")
+    if isinstance(ref, Mapping):
+        return balance_credit_of(ref)
+    if ref:
+        raise exceptions.MappingError(
+            "the credit note credits customer balance; expand customer_balance_transaction "
+            "or pass its amount",
+            stripe_id=sid,
+            missing="customer_balance_transaction",
+        )
+    return _int(credit_note, "credit_amount")
 
 
 def _memo(credit_note: Mapping[str, Any]) -> str | None:

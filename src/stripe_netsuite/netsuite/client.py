@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -191,27 +191,55 @@ class NetSuiteClient:
             return None
         return _json_object(response, record_type)
 
-    async def patch(self, record_type: str, internal_id: str | int, body: dict[str, Any]) -> None:
-        """Change the given fields of a record (PATCH is idempotent: re-sent as it is)."""
+    async def patch(
+        self,
+        record_type: str,
+        internal_id: str | int,
+        body: dict[str, Any],
+        *,
+        replace: Collection[str] | None = None,
+    ) -> None:
+        """Change the given fields of a record (PATCH is idempotent: re-sent as it is).
+
+        Every sublist in *body* replaces the record's lines (``?replace=…``, see
+        `replace_param`); a caller that means to add lines to a keyed sublist, leaving
+        the others, names the sublists to replace instead (``replace=()`` for none).
+        """
         await self._retrying(
             "PATCH",
             self.record_url(record_type, internal_id),
+            params=replace_param(body, replace),
             body=body,
             record_type=record_type,
             external_id=body.get("externalId"),
         )
 
-    async def upsert(self, record_type: str, external_id: str, body: dict[str, Any]) -> str:
+    async def upsert(
+        self,
+        record_type: str,
+        external_id: str,
+        body: dict[str, Any],
+        *,
+        replace: Collection[str] = (),
+    ) -> str:
         """Create or update the record keyed by *external_id*; returns its internal id.
 
         ``PUT …/eid:{externalId}`` is idempotent, so a lost answer is simply sent again:
-        NetSuite cannot make a second record with the same externalId.
+        NetSuite cannot make a second record with the same externalId. The body owns its
+        sublists: each is named in ``?replace=…``, or an update of an existing record
+        would append the lines to the ones it has. *replace* names sublists the record
+        owns even when this body has no lines for them (a deposit's ``other``): each one
+        missing is sent as ``{"items": []}``, so the lines an earlier version had go.
         """
         if not external_id:
             raise ValueError(f"upsert of {record_type} needs a non-empty external_id")
+        missing = [name for name in replace if name not in body]
+        if missing:
+            body = {**body, **{name: {"items": []} for name in missing}}
         response = await self._retrying(
             "PUT",
             self.record_url(record_type, external_id=external_id),
+            params=replace_param(body, None),
             body=body,
             record_type=record_type,
             external_id=external_id,
@@ -379,6 +407,43 @@ class NetSuiteClient:
                 self.governor.penalize()
             raise errors.classify(response, **where)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+#: The keys of a reference (``{"id": "7"}``), the value a multi-select lists.
+_REFERENCE_KEYS = frozenset({"id", "externalId", "refName"})
+
+
+def sublist_names(body: dict[str, Any]) -> list[str]:
+    """The sublists of a record body, in order: its fields holding ``{"items": [...]}``.
+
+    A multi-select field (an item's ``subsidiary``: ``{"items": [{"id": "2"}]}``) has the
+    same shape but is a value, not a sublist: a field whose lines are all references is
+    left out. An empty ``{"items": []}`` is a sublist (replacing it empties it).
+    """
+    return [
+        name
+        for name, value in body.items()
+        if isinstance(value, dict)
+        and isinstance(value.get("items"), list)
+        and (
+            not value["items"]
+            or any(
+                not (isinstance(line, dict) and line.keys() <= _REFERENCE_KEYS)
+                for line in value["items"]
+            )
+        )
+    ]
+
+
+def replace_param(body: dict[str, Any], replace: Collection[str] | None) -> dict[str, str]:
+    """``{"replace": "item,apply"}`` for a write of *body*, or ``{}`` when nothing is named.
+
+    NetSuite appends the lines of a sublist that is not named in ``replace`` to the lines
+    the record has (a keyed sublist merges by key), so a record re-posted with changed
+    lines would keep the old ones too. *replace* None names every sublist of *body*.
+    """
+    names = sublist_names(body) if replace is None else list(replace)
+    return {"replace": ",".join(names)} if names else {}
 
 
 def _segment(value: str, *, safe: str = "") -> str:

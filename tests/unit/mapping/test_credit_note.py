@@ -171,3 +171,59 @@ def test_golden() -> None:
     for record in records:
         assert schema_problems(record.record_type, record.body) == []
     check_golden("credit_note_mixed", records)
+
+
+def balance_note(ref: Any) -> dict[str, Any]:
+    """A post-payment credit note crediting customer balance, as current Stripe shows it:
+    ``customer_balance_transaction`` set and no ``credit_amount`` or ``refund_amount``."""
+    cn = credit_note(
+        pre_payment_amount=0, post_payment_amount=1000, type="post_payment",
+        customer_balance_transaction=ref,
+    )  # fmt: skip
+    for key in ("credit_amount", "refund_amount"):
+        del cn[key]
+    cn["out_of_band_amount"] = None
+    return cn
+
+
+CBTXN = {"id": "cbtxn_9", "object": "customer_balance_transaction", "amount": -1000,
+         "currency": "usd", "type": "credit_note", "credit_note": "cn_1"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("ref", "balance_credit", "expected"),
+    [
+        (CBTXN, None, Split(0, 0, 1000, 0)),  # expanded
+        ("cbtxn_9", 1000, Split(0, 0, 1000, 0)),  # an id, its amount passed in
+        ({**CBTXN, "amount": -400}, None, Split(0, 600, 400, 0)),  # the rest was refunded
+        (None, None, Split(0, 1000, 0, 0)),  # no balance transaction: refunded
+    ],
+)
+def test_split_reads_the_customer_balance_transaction(
+    ref: Any, balance_credit: int | None, expected: Split
+) -> None:
+    assert split(balance_note(ref), balance_credit=balance_credit) == expected
+
+
+def test_an_unexpanded_balance_transaction_is_never_guessed() -> None:
+    with pytest.raises(exceptions.MappingError, match="customer_balance_transaction"):
+        split(balance_note("cbtxn_9"))
+
+
+def test_a_credit_to_the_balance_lands_in_customer_credit() -> None:
+    cn = balance_note(CBTXN)
+    ctx = context(customer_id="7001", customer_balance_item_id="850", invoice_id="5031")
+    transfer = map_balance_transfer(cn, ctx)
+    assert transfer is not None
+    # The transfer invoice: Dr receivables / Cr the customer balance item (customer credit).
+    assert transfer.body["account"] == {"id": "121"}
+    assert [(ln["item"]["id"], ln["amount"]) for ln in transfer.body["item"]["items"]] == [
+        ("850", Decimal("10.00"))
+    ]
+    memo = map_credit_note(cn, context(customer_id="7001", balance_invoice_id="5040"))
+    # The credit memo: Cr receivables, applied to the transfer invoice only, in full.
+    assert memo.body["account"] == {"id": "121"}
+    assert [(a["doc"]["id"], a["amount"]) for a in memo.body["apply"]["items"]] == [
+        ("5040", Decimal("10.00"))
+    ]
+    assert map_out_of_band_refund(cn, ctx) is None

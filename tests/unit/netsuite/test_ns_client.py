@@ -105,6 +105,49 @@ async def test_patch_changes_fields_and_a_missing_record_is_rejected() -> None:
     assert client.calls == 3
 
 
+async def test_writes_name_exactly_the_bodys_sublists_in_replace() -> None:
+    fake = FakeNetSuite()
+    body = {
+        "entity": {"id": "7"},
+        "memo": "m",
+        "item": {"items": [{"item": {"id": "20"}, "amount": Decimal("5")}]},
+        "apply": {"items": []},
+        "custbody_note": {"note": "a dict that is no sublist"},
+        "subsidiary": {"items": [{"id": "2"}, {"externalId": "eu"}]},
+    }
+    async with make_client(fake) as client:
+        rid = await client.upsert("invoice", "a:in1", body)
+        await client.patch("invoice", rid, body)
+        cid = await client.upsert("customer", "a:c1", {"companyName": "Acme"})
+        await client.patch("customer", cid, {"email": "a@example.com"})
+        await client.patch(
+            "customer", cid, {"currencyList": {"items": [{"currency": {"id": "2"}}]}}, replace=()
+        )
+        await client.patch("invoice", rid, body, replace=["item"])
+    queries = [(r.method, r.url.params.get_list("replace")) for r in fake.requests]
+    assert queries == [
+        ("PUT", ["item,apply"]),
+        ("PATCH", ["item,apply"]),
+        ("PUT", []),
+        ("PATCH", []),
+        ("PATCH", []),
+        ("PATCH", ["item"]),
+    ]
+    assert str(fake.requests[0].url) == f"{RECORDS}/invoice/eid:a:in1?replace=item%2Capply"
+
+
+async def test_an_owned_sublist_the_body_lacks_is_sent_empty_and_replaced() -> None:
+    fake = FakeNetSuite()
+    body = {"memo": "m", "payment": {"items": [{"id": 5, "deposit": True}]}}
+    async with make_client(fake) as client:
+        await client.upsert("deposit", "a:po1", body, replace=("payment", "other", "cashback"))
+    (request,) = fake.requests
+    assert request.url.params["replace"] == "payment,other,cashback"
+    assert body_of(request)["other"] == {"items": []}
+    assert body_of(request)["cashback"] == {"items": []}
+    assert "other" not in body
+
+
 async def test_decimals_go_out_and_come_back_exactly() -> None:
     amount = Decimal("12345678901234567890.123456789")
     seen: list[bytes] = []

@@ -115,18 +115,26 @@ class Account:
             raise
         return rid
 
-    def upsert(self, rtype: str, external_id: str, body: Body) -> str:
-        """PUT eid:...: create the record, or replace the one with that externalId."""
-        body = {**_clean(body), "externalId": external_id}
+    def upsert(
+        self, rtype: str, external_id: str, body: Body, replace: frozenset[str] = frozenset()
+    ) -> str:
+        """PUT eid:...: create the record, or update the one with that externalId.
+
+        An update is a PATCH: fields merge, ``null`` clears, and sublists are appended to
+        (or matched by key) unless named in *replace*.
+        """
         rid = self.store.id_for_external(rtype, external_id)
         if rid is None:
-            return self.create(rtype, body)
+            return self.create(rtype, {**_clean(body), "externalId": external_id})
         old = self.store.get(rtype, rid)
         assert old is not None
-        self._save(rtype, {**body, "id": rid}, old)
+        patch = {**_clean(body, keep_null=True), "externalId": external_id}
+        self._save(rtype, self._merge(rtype, old, patch, replace), old)
         return rid
 
-    def patch(self, rtype: str, key: str, patch: Body, replace: set[str]) -> str:
+    def patch(
+        self, rtype: str, key: str, patch: Body, replace: frozenset[str] = frozenset()
+    ) -> str:
         """PATCH: merge fields, null clears, sublists appended or matched by key."""
         old = self.get(rtype, key)
         ext = patch.get("externalId")
@@ -201,7 +209,25 @@ class Account:
                     return True
         return False
 
-    def _merge(self, rtype: str, old: Body, patch: Body, replace: set[str]) -> Body:
+    def sublist_names(self, rtype: str, names: str | None) -> frozenset[str]:
+        """The canonical sublist names of a ``replace`` query parameter; others are refused."""
+        schema = self.dic.records[rtype]
+        found = set()
+        for name in (names or "").split(","):
+            name = name.strip()
+            if not name:
+                continue
+            spec = schema.lookup(name)
+            if spec is None or spec.name not in schema.sublists:
+                raise errors.NetSuiteError(
+                    400,
+                    "INVALID_PARAMETER",
+                    f"Invalid query parameter replace. '{name}' is not a sublist of {rtype}.",
+                )
+            found.add(spec.name)
+        return frozenset(found)
+
+    def _merge(self, rtype: str, old: Body, patch: Body, replace: frozenset[str]) -> Body:
         schema = self.dic.records[rtype]
         merged = copy.deepcopy(old)
         for key, value in patch.items():

@@ -112,6 +112,8 @@ class _Sandbox:
         raw = await self._authenticate(request)
         rtype = self.account.record_type(request.path_params["rtype"])
         if request.method == "POST":
+            # A new record has no lines to keep: replace is checked and changes nothing.
+            self.account.sublist_names(rtype, request.query_params.get("replace"))
             converter = self.account.converter(_name_validation(request))
             body = converter.record(rtype, jsonio.loads(raw))
             rid = self.account.create(rtype, body)
@@ -153,6 +155,7 @@ class _Sandbox:
         if request.method == "DELETE":
             acc.delete(rtype, key)
             return Response(status_code=204)
+        replace = acc.sublist_names(rtype, request.query_params.get("replace"))
         converter = acc.converter(_name_validation(request))
         body = converter.record(rtype, jsonio.loads(raw))
         if request.method == "PUT":
@@ -161,15 +164,9 @@ class _Sandbox:
                     "You can only use the upsert operation when you use an external ID in the "
                     "request URL (eid:...) and the PUT method."
                 )
-            rid = acc.upsert(rtype, key[4:], body)
+            rid = acc.upsert(rtype, key[4:], body, replace)
         else:
-            replace = {s.strip() for s in request.query_params.get("replace", "").split(",")}
-            canonical = set()
-            schema = acc.dic.records[rtype]
-            for name in replace - {""}:
-                spec = schema.lookup(name)
-                canonical.add(spec.name if spec else name)
-            rid = acc.patch(rtype, key, body, canonical)
+            rid = acc.patch(rtype, key, body, replace)
         return _created(request, rid, rtype_path=request.path_params["rtype"])
 
     async def subresource(self, request: Request) -> Response:
