@@ -32,6 +32,14 @@ LAYERS: tuple[frozenset[str], ...] = (
 #: Imports allowed to run back up a layer: (importing part, imported part). At most one.
 UPWARD_ALLOWED: frozenset[tuple[str, str]] = frozenset()
 MAX_MODULE_LINES = 600
+#: Text that names a place outside the repository: the machine's work folder, the shared
+#: folder beside the checkout, a path climbing out of it. Built from parts so that this
+#: file does not match itself.
+OUTSIDE_MARKERS = (
+    "/".join(("", "work", "")),
+    "/".join(("..", "shared")),
+    " ".join(("/", '".."', "/")),
+)
 
 
 def modules(package_dir: Path) -> dict[str, Path]:
@@ -170,10 +178,10 @@ def test_nothing_names_a_path_outside_the_repository() -> None:
     offenders = []
     for name in files:
         path = ROOT / name
-        if (path.suffix not in suffixes and name != ".ci/run") or name == "tests/test_layout.py":
+        if path.suffix not in suffixes and name != ".ci/run":
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
-        if "/work/" in text or "../shared" in text or '/ ".." /' in text:
+        if any(marker in text for marker in OUTSIDE_MARKERS):
             offenders.append(name)
     assert offenders == []
 
