@@ -396,26 +396,26 @@ def _num(value: Any) -> Decimal | None:
 
 
 def _all(parts: list[Callable[[Any], bool | None]]) -> Callable[[Any], bool | None]:
-    def test(r: Any) -> bool | None:
-        unknown = False
-        for part in parts:
-            v = part(r)
-            if v is False:
-                return False
-            unknown = unknown or v is None
-        return None if unknown else True
-
-    return test
+    return _three_valued(parts, decisive=False)
 
 
 def _any(parts: list[Callable[[Any], bool | None]]) -> Callable[[Any], bool | None]:
+    return _three_valued(parts, decisive=True)
+
+
+def _three_valued(
+    parts: list[Callable[[Any], bool | None]], *, decisive: bool
+) -> Callable[[Any], bool | None]:
+    """AND (``decisive=False``) or OR (``True``) in SQL's logic: one *decisive* part
+    decides, else any unknown (NULL) part leaves the whole unknown."""
+
     def test(r: Any) -> bool | None:
         unknown = False
         for part in parts:
             v = part(r)
-            if v is True:
-                return True
+            if v is decisive:
+                return decisive
             unknown = unknown or v is None
-        return None if unknown else False
+        return None if unknown else not decisive
 
     return test
