@@ -10,8 +10,10 @@ a request, both with a concurrency limit of 5.
     python benchmarks/pipeline.py [--events 10000] [--latencies 0,100]
 
 It prints, per run: events/s, NetSuite calls per NetSuite record written, engine CPU ms
-per event, p50 / p95 webhook-to-NetSuite latency, the engine's peak RSS, and the
-utilisation of the NetSuite limit; the last line is one JSON object with all figures.
+per event, p50 / p95 webhook-to-NetSuite latency, the engine's peak RSS, the
+utilisation of the NetSuite limit, and the CPU seconds of the engine and of this process
+(the sandboxes and the webhook deliveries); the last line is one JSON object with all
+figures. ``--profile DIR`` attaches py-spy to the engine (every thread).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -96,7 +99,7 @@ def _peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run(events: int, latency_ms: int, seed: int) -> dict[str, Any]:
+def run(events: int, latency_ms: int, seed: int, profile: Path | None = None) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="sns-bench-"))
     stack = demo.start(
         workdir=workdir,
@@ -125,11 +128,21 @@ def run(events: int, latency_ms: int, seed: int) -> dict[str, Any]:
         demo.wait_for_engine(stack.engine_port)
         cpu_before = _proc_cpu_seconds(engine_proc.pid)
         httpx.post(stack.netsuite.base_url + "/__sandbox/stats/reset", timeout=30)
+        spy = (
+            None if profile is None else _profiler(engine_proc.pid, profile / f"{latency_ms}ms.txt")
+        )
         print(f"[{latency_ms} ms] delivering {total_events} events ...", flush=True)
         started = time.monotonic()
+        own_before = time.process_time()
         demo.wait_until_synced(stack, timeout=3600)
         elapsed = time.monotonic() - started
         cpu = _proc_cpu_seconds(engine_proc.pid) - cpu_before
+        # This process serves both sandboxes and delivers the webhooks: when it is busy for
+        # most of the run, it (not the engine) sets the pace.
+        sandboxes_cpu = time.process_time() - own_before
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its samples and exits
+            spy.wait(timeout=60)
         rss = _peak_rss_mb(engine_proc.pid)
         stats = books.netsuite_stats(stack.netsuite.base_url)
         latencies = _latencies(stack)
@@ -153,6 +166,8 @@ def run(events: int, latency_ms: int, seed: int) -> dict[str, Any]:
             "http_429": stats["throttled"],
             "netsuite_calls_by_method": stats["by_method"],
             "parked_jobs": parked,
+            "engine_cpu_s": round(cpu, 2),
+            "sandboxes_cpu_s": round(sandboxes_cpu, 2),
         }
     finally:
         if engine_proc is not None:
@@ -162,6 +177,14 @@ def run(events: int, latency_ms: int, seed: int) -> dict[str, Any]:
             except subprocess.TimeoutExpired:
                 engine_proc.kill()
         stack.stop()
+
+
+def _profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:
+    """py-spy sampling every thread of the engine, as collapsed stacks."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    command = [spy, "record", "--pid", str(pid), "--format", "raw", "--output", str(out),
+               "--rate", "250"]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _latencies(stack: demo.Stack) -> list[float]:
@@ -193,8 +216,15 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--latencies", default="0,100", help="NetSuite latencies in ms")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--profile", type=Path, help="folder for py-spy samples of the engine per run"
+    )
     args = parser.parse_args()
-    results = [run(args.events, int(ms), args.seed) for ms in args.latencies.split(",")]
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    results = [
+        run(args.events, int(ms), args.seed, args.profile) for ms in args.latencies.split(",")
+    ]
     for result in results:
         print(f"\nNetSuite latency {result['latency_ms']} ms, limit {LIMIT}:")
         for key, value in result.items():

@@ -68,6 +68,8 @@ class Served:
 def serve(**config: Any) -> Generator[Served, None, None]:
     """Start a sandbox (for a module-scoped fixture) and stop it afterwards."""
     config.setdefault("start_time", START)
+    # These tests read as fast as they can; the read limit has tests of its own.
+    config.setdefault("read_rate_limit", 0.0)
     app = create_app(StripeSandboxConfig(**config))
     server = serve_in_thread(app)
     client = stripe.StripeClient(

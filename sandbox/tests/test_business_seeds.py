@@ -52,6 +52,21 @@ def test_month_builds_with_everything_it_promises(served: Served, seed: int) -> 
         if categories.get(r.get("balance_transaction")) != "partial_capture_reversal"
     ]
     assert refunds, "no refund (other than a released authorization)"
+    assert any(r["status"] == "failed" for r in refunds), "no refund failed after it succeeded"
+
+    invoices = Counter(i["status"] for i in objects.get("invoice", []))
+    assert invoices["void"] >= 1 and invoices["uncollectible"] >= 1, dict(invoices)
+    assert any(
+        t.get("tax_behavior") == "inclusive"
+        for i in objects.get("invoice", [])
+        for t in i.get("total_taxes") or []
+    ), "no invoice with tax inside its prices"
+    # The refund a credit note names after the fact was asked for with no reason; the ones
+    # a credit note makes itself carry `requested_by_customer`.
+    named = {e["refund"] for n in objects.get("credit_note", []) for e in n.get("refunds") or []}
+    assert any(r["id"] in named and not r.get("reason") for r in refunds), (
+        "no credit note naming a refund made before it"
+    )
 
     disputes = Counter(d["status"] for d in objects.get("dispute", []))
     assert disputes["won"] >= 1, f"no dispute won: {dict(disputes)}"

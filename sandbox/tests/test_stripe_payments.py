@@ -110,6 +110,9 @@ def test_several_partial_refunds_then_over_refund_is_refused(served: Served) -> 
 def test_failed_refund_returns_the_money(served: Served) -> None:
     pi = card_payment(served, 3000, card="pm_card_refundFail")
     re = served.client.v1.refunds.create(params={"payment_intent": pi.id})
+    assert re.status == "succeeded"  # at first, as in test mode
+    assert served.client.v1.charges.retrieve(str(pi.latest_charge)).amount_refunded == 3000
+    served.advance(2 * 3600)
     re = served.client.v1.refunds.retrieve(re.id)
     assert re.status == "failed" and re.failure_balance_transaction
     fbt = served.client.v1.balance_transactions.retrieve(str(re.failure_balance_transaction))

@@ -38,7 +38,7 @@ def _settings(config: Path | None = None) -> Settings:
     if config is not None:
         settings = settings.model_copy(update={"config": config})
     # SNS_LOG_LEVEL for the engine's loggers; the SDK, httpx and the like stay at WARNING.
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, json_lines=settings.log_format == "json")
     return settings
 
 
@@ -107,7 +107,7 @@ def migrate(config: ConfigOption = None) -> None:
 
 @app.command()
 def serve(config: ConfigOption = None) -> None:
-    """Run the web app (webhooks, status API) with the worker and scheduler in one process."""
+    """Run the web app (webhooks, console, metrics) with the worker and scheduler."""
     import uvicorn
 
     from stripe_netsuite.engine.runtime import Runtime
@@ -119,6 +119,7 @@ def serve(config: ConfigOption = None) -> None:
         database=database,
         lifespan=worker_lifespan(lambda: Runtime(settings=settings, config=cfg, database=database)),
         webhook_max_bytes=settings.webhook_max_bytes,
+        settings=settings,
     )
     uvicorn.run(web, host=settings.host, port=settings.port, log_level="warning")
 
@@ -222,14 +223,26 @@ def _in_account(config: Path | None, account: str | None, work: Any) -> Any:
 def preview(
     object_id: Annotated[str | None, typer.Argument(help="Stripe object id (cus_…, in_…)")] = None,
     file: Annotated[Path | None, typer.Option("--file", help="A Stripe object as JSON")] = None,
+    netsuite: Annotated[
+        str | None, typer.Option("--netsuite", help="NetSuite invoice:<id> or customer:<id>")
+    ] = None,
     account: AccountOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Print the NetSuite records a Stripe object would produce, posting nothing."""
+    """Print the NetSuite records a Stripe object would produce (or, with ``--netsuite``,
+    what a NetSuite record would do in Stripe), posting nothing."""
     from stripe_netsuite import exceptions
+    from stripe_netsuite.flows import netsuite_preview
     from stripe_netsuite.flows import preview as preview_flow
     from stripe_netsuite.mapping.preview import render
 
+    if netsuite is not None:
+        try:
+            found = _in_account(config, account, lambda c: netsuite_preview.preview(c, netsuite))
+        except exceptions.SyncError as exc:
+            raise _fail(exc) from exc
+        typer.echo(netsuite_preview.render(found))
+        return
     if (object_id is None) == (file is None):
         raise _fail(ValueError("give a Stripe object id or --file, not both"))
     obj = None
@@ -281,6 +294,73 @@ def reconcile(
     typer.echo(reconciliation.render(reports), nl=False)
     if reconciliation.any_difference(reports):
         raise typer.Exit(code=1)
+
+
+@app.command()
+def backfill(
+    since: Annotated[
+        str, typer.Option("--since", help="Objects created on or after (YYYY-MM-DD, UTC)")
+    ],
+    until: Annotated[
+        str | None, typer.Option("--until", help="... and before (YYYY-MM-DD; default: now)")
+    ] = None,
+    types: Annotated[
+        str | None,
+        typer.Option("--types", help="Comma-separated kinds (customer,invoice,…); default: all"),
+    ] = None,
+    account: AccountOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Queue every Stripe object created in a window (history beyond the events list).
+
+    Resumes a stopped run with the same window and types; progress on stderr, a JSON
+    summary on stdout. A running worker (``serve`` or ``worker``) syncs what is queued.
+    """
+    from stripe_netsuite import exceptions, flows
+    from stripe_netsuite.engine import backfill as backfill_module
+    from stripe_netsuite.stripe_api.client import EngineHTTPClient, make_client
+    from stripe_netsuite.stripe_api.listing import Lister, ReadLimiter
+
+    settings, cfg, database = _prepared(config)
+    try:
+        name = _account_name(cfg, account)
+        start = backfill_module.parse_instant(since, option="--since")
+        end = backfill_module.parse_instant(until, option="--until") if until else None
+        enabled = flows.enabled_kinds(cfg.accounts[name])
+        requested = [t for t in (types or "").split(",") if t.strip()]
+        chosen = backfill_module.choose_types(requested, enabled)
+    except (ConfigError, ValueError) as exc:
+        raise _fail(exc) from exc
+    for kind in sorted(set(chosen) - enabled):
+        typer.echo(f"note: the {kind} flow is off: its objects are recorded, not queued", err=True)
+    http = EngineHTTPClient(timeout=30.0)
+    lister = Lister(
+        client=make_client(cfg.accounts[name], http_client=http),
+        limiter=ReadLimiter(settings.backfill_reads_per_second),
+        on_wait=lambda delay, hint: typer.echo(
+            f"Stripe {'rate limit' if hint.rate_limited else 'unavailable'}: "
+            f"reading again in {delay:.1f}s",
+            err=True,
+        ),
+    )
+
+    async def main() -> backfill_module.Summary:
+        try:
+            return await backfill_module.run(
+                lister, database, account=name, enabled=enabled, since=start, until=end,
+                types=chosen, progress=backfill_module.Printer(lambda s: typer.echo(s, err=True)),
+            )  # fmt: skip
+        finally:
+            await http.close_async()
+
+    try:
+        summary = asyncio.run(main())
+    except ValueError as exc:
+        raise _fail(exc) from exc
+    except exceptions.SyncError as exc:
+        typer.echo(f"error: {exc}; run the same command again to resume", err=True)
+        raise typer.Exit(code=1) from exc
+    typer.echo(json.dumps(backfill_module.payload(summary)))
 
 
 @app.command()
@@ -414,6 +494,34 @@ def secrets_delete(
         typer.echo(f"no secret {account}/{name}", err=True)
         raise typer.Exit(code=1)
     typer.echo(f"deleted {account}/{name}")
+
+
+user_app = typer.Typer(help="Users of the operations console.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="Login name")],
+    role: Annotated[str, typer.Option("--role", help="viewer, operator or admin")] = "viewer",
+    config: ConfigOption = None,
+) -> None:
+    """Add a console user, or set an existing one's role and password (read from stdin).
+
+    Example: printf '%s' "$PASSWORD" | stripe-netsuite user add alice --role operator
+    """
+    from stripe_netsuite.store import audit, db, users
+
+    password = _stdin_secret()
+    settings = _settings(config)
+    database = db.make_database(settings.database_url)
+    db.migrate(database)
+    try:
+        user = users.add_user(database, name, role, password)
+    except users.UserError as exc:
+        raise _fail(exc) from exc
+    audit.record(database, login="cli", action="user add", target=user.login, detail=user.role)
+    typer.echo(f"user {user.login} can log in as {user.role.value}")
 
 
 def main() -> None:

@@ -35,6 +35,10 @@ class Kind:
     #: Balance-transaction reporting categories whose source is an object of this kind:
     #: what a payout's deposit needs in NetSuite first.
     reporting_categories: tuple[str, ...] = ()
+    #: Where the object lives: ``stripe``, or ``netsuite`` for the NetSuite → Stripe kinds,
+    #: whose job ids are NetSuite internal ids and whose ``resource`` is what they make in
+    #: Stripe.
+    source: str = "stripe"
 
 
 KINDS: tuple[Kind, ...] = (
@@ -144,6 +148,33 @@ KINDS: tuple[Kind, ...] = (
         role="sales_order",
         resource="checkout.sessions",
         write_back_key="netsuite_sales_order_id",
+    ),
+    Kind(
+        name="netsuite_customer",
+        object_type="netsuite.customer",
+        prefixes=(),
+        switch="netsuite_customers",
+        role="customer",
+        resource="customers",
+        source="netsuite",
+    ),
+    Kind(
+        name="netsuite_invoice",
+        object_type="netsuite.invoice",
+        prefixes=(),
+        switch="netsuite_invoices",
+        role="invoice",
+        resource="invoices",
+        source="netsuite",
+    ),
+    Kind(
+        name="netsuite_credit_memo",
+        object_type="netsuite.credit_memo",
+        prefixes=(),
+        switch="netsuite_refunds",
+        role="credit_memo",
+        resource="refunds",
+        source="netsuite",
     ),
 )
 

@@ -61,8 +61,13 @@ class Settings(BaseSettings):
     lease_seconds: float = 60.0
     #: Seconds between polls of Stripe's events list (0 disables the poller).
     events_poll_seconds: float = 30.0
+    #: Seconds between SuiteQL polls for NetSuite changes (0 disables the poller).
+    netsuite_poll_seconds: float = 60.0
     #: Seconds between automatic retries of parked jobs (0 disables).
     auto_retry_seconds: float = 3600.0
+    #: Stripe reads a second a backfill may cause (0: no limit): its list pages, and the
+    #: worker's fetches of what it queues. Stripe allows 25 in test mode, 100 live.
+    backfill_reads_per_second: float = Field(default=20.0, ge=0)
     #: Attempts a job failing with a retriable error gets before it is parked.
     retry_max_attempts: int = Field(default=8, gt=0)
     #: Seconds a job waits after its first failure; doubled after each further one ...
@@ -75,6 +80,19 @@ class Settings(BaseSettings):
     #: before ``/readyz`` fails (never less than five of the loop's own intervals).
     ready_stall_seconds: float = Field(default=120.0, gt=0)
     log_level: str = "INFO"
+    #: ``text`` lines, or ``json``: one object a line with the request or job id.
+    log_format: Literal["text", "json"] = "text"
+    #: Secure console cookies even over plain HTTP (behind a proxy that ends TLS);
+    #: they are Secure anyway on a request that came in over HTTPS.
+    console_secure_cookies: bool = False
+    #: Bearer token ``/metrics`` asks for; open when unset.
+    metrics_token: SecretStr | None = None
+    #: Seconds between the alert checks (parked jobs, loops down); 0 turns alerts off.
+    alert_check_seconds: float = Field(default=60.0, ge=0)
+    #: Seconds between payout reconciliations for alerts and metrics (0: never).
+    payout_check_seconds: float = Field(default=3600.0, ge=0)
+    #: Seconds between ledger tie-outs for the overview, alerts and metrics (0: never).
+    tieout_check_seconds: float = Field(default=21600.0, ge=0)
 
     @field_validator("retry_cap_seconds")
     @classmethod
@@ -180,6 +198,12 @@ class GLAccounts(_Strict):
     #: Sales allowance debited when customer balance credit is granted by hand in Stripe
     #: (``items.income_account`` when unset).
     customer_credit_adjustments: str | None = None
+    #: Expense debited when a Stripe invoice is marked uncollectible (its remaining
+    #: receivable written off).
+    bad_debt: str | None = None
+    #: Account a credit note's ``out_of_band_amount`` is refunded from, money that left
+    #: outside Stripe (``suspense`` when unset), for the accountant to reclassify.
+    out_of_band_refunds: str | None = None
     #: Extra accounts per balance-transaction reporting category.
     reporting_categories: dict[str, str] = Field(default_factory=dict)
 
@@ -193,6 +217,10 @@ class Items(_Strict):
     shipping_item: str | None = None
     #: Item on the credit memo for customer balance applied to an invoice (and credit lines).
     customer_balance_item: str | None = None
+    #: ``options.tax = codes``: NetSuite tax code (or tax group) id per Stripe tax rate id
+    #: (``"txr_a+txr_b"`` for a line with several rates; ``"*"`` for any rate not listed,
+    #: such as the rates automatic tax makes).
+    tax_codes: dict[str, str] = Field(default_factory=dict)
     #: Record type new items from prices are created as.
     price_item_type: Literal[
         "serviceSaleItem", "serviceResaleItem", "nonInventorySaleItem", "nonInventoryResaleItem"
@@ -230,12 +258,21 @@ class Options(_Strict):
     write_back_ids: bool = True
     zero_amount_invoices: Literal["sync", "skip"] = "sync"
     tax: Literal["lines", "codes", "none"] = "lines"
-    create_invoices_for_payments: bool = False
+    #: A charge with no Stripe invoice posts end to end: an invoice of its own, paid by its
+    #: payment (false: the payment is left unapplied on the customer).
+    create_invoices_for_payments: bool = True
+    #: NetSuite internal id of the customer that charges without a Stripe customer (a
+    #: payment link or Checkout without customer creation) post against; unset: one
+    #: NetSuite customer is made per billing email from the charge's billing details.
+    guest_customer: str | None = None
     allow_duplicate_payments: bool = True
     dispute_refund_record: Literal["customerRefund", "cashRefund"] = "customerRefund"
     dispute_reversal_record: Literal["customerPayment", "cashSale"] = "customerPayment"
     unmappable_deposit_lines: Literal["suspense", "block"] = "suspense"
     multi_currency: bool = True
+    #: With ``multi_currency = false``: a Stripe object in another currency than the one
+    #: Stripe settled it in is converted at Stripe's rate, or refused.
+    foreign_currency: Literal["convert", "refuse"] = "convert"
     #: ``post``: charges become customer payments here; ``find``: another integration
     #: posts them, and they are found in NetSuite (deposit reconciliation on its own).
     payment_mode: Literal["post", "find"] = "post"
@@ -249,6 +286,22 @@ class Options(_Strict):
     link_from_metadata: bool = True
     #: Objects created before this date are left alone (ISO date).
     sync_start: str | None = None
+    #: A posting dated in a closed or locked NetSuite period: ``hold`` parks it until the
+    #: period reopens; ``first_open`` posts it in the first later open period.
+    closed_periods: Literal["hold", "first_open"] = "hold"
+    #: A date body field (e.g. ``custbody_stripe_date``) that keeps the Stripe date of a
+    #: posting ``first_open`` moved; the memo keeps it in any case.
+    original_date_field: str | None = None
+    #: Seconds the accounting periods read from NetSuite are reused before they are read again.
+    period_cache_seconds: float = Field(default=300.0, ge=0)
+    #: ``deposit``: each payout becomes bank deposits that select its payments (split
+    #: when longer than ``deposit_max_lines``); ``summary``: one journal entry per payout
+    #: through Stripe clearing, its detail written as a CSV to ``payout_detail_dir``.
+    payout_posting: Literal["deposit", "summary"] = "deposit"
+    #: Most lines one bank deposit may carry; NetSuite refuses more than 10,000.
+    deposit_max_lines: int = Field(default=10_000, ge=5, le=10_000)
+    #: Directory of the summary journals' detail CSVs (one file per payout).
+    payout_detail_dir: str | None = None
 
 
 class Flows(_Strict):
@@ -263,6 +316,54 @@ class Flows(_Strict):
     disputes: bool = True
     payouts: bool = True
     orders: bool = True
+    #: NetSuite → Stripe (off unless switched on; see ``[accounts.x.from_netsuite]``).
+    netsuite_customers: bool = False
+    netsuite_invoices: bool = False
+    netsuite_refunds: bool = False
+
+
+class FromNetSuite(_Strict):
+    """The NetSuite → Stripe direction of one account: rules, custom fields, the push key."""
+
+    #: The invoice checkbox (a custom body field) that sends a NetSuite invoice to Stripe ...
+    invoice_rule_field: str = "custbody_sns_send_to_stripe"
+    #: ... and an extra SuiteQL condition on the ``transaction`` table, ANDed to it.
+    invoice_rule_where: str | None = None
+    collection_method: Literal["send_invoice", "charge_automatically"] = "send_invoice"
+    #: Days to pay an invoice that has no due date in NetSuite (``send_invoice``).
+    days_until_due: int = Field(default=30, ge=0)
+    #: Custom fields the engine writes back (None: not written).
+    invoice_stripe_id_field: str | None = "custbody_sns_stripe_invoice_id"
+    hosted_url_field: str | None = "custbody_sns_stripe_hosted_url"
+    #: Also make a Stripe payment link for each invoice sent and write its URL here (None:
+    #: no link). A payment through it is applied to the NetSuite invoice.
+    payment_link_field: str | None = None
+    customer_stripe_id_field: str | None = "custentity_sns_stripe_customer_id"
+    portal_url_field: str | None = "custentity_sns_stripe_portal_url"
+    #: The customer portal's login link (stable); without it a portal session URL is
+    #: written, which expires and is renewed at each customer sync.
+    portal_login_url: str | None = None
+    #: Where the portal sends the customer back to.
+    portal_return_url: str | None = None
+    #: The credit memo checkbox asking for a Stripe refund, and the field naming the refund.
+    refund_rule_field: str = "custbody_sns_refund_in_stripe"
+    refund_id_field: str | None = "custbody_sns_stripe_refund_id"
+    #: ``with_invoices``: a NetSuite customer goes to Stripe when one of its invoices does;
+    #: ``all``: every NetSuite customer changed is created or updated in Stripe.
+    customers: Literal["with_invoices", "all"] = "with_invoices"
+    #: Seconds each poll reaches back before its stored cursor (clock skew, writes landing
+    #: in the second the last poll read).
+    overlap_seconds: int = Field(default=300, ge=0)
+    #: Key of the signed push from the SuiteScript (``/webhooks/netsuite/<account>``); the
+    #: route answers 404 without it.
+    push_secret: SecretStr | None = None
+    #: Whose edits win for a customer linked both ways: ``origin`` (the system it was made
+    #: in) or ``netsuite`` (NetSuite edits of a Stripe-made customer go to Stripe too).
+    customer_system_of_record: Literal["origin", "netsuite"] = "origin"
+    #: Auto-match: a Stripe payment naming a NetSuite invoice number (``tranId``) in this
+    #: metadata key or, with ``description``, in its description, pays that open invoice.
+    auto_match: Literal["off", "metadata", "description"] = "off"
+    auto_match_key: str = "netsuite_invoice_number"
 
 
 class FieldMapping(_Strict):
@@ -274,6 +375,23 @@ class FieldMapping(_Strict):
     kind: Literal["string", "ref"] = "string"
     #: ``body`` for the record, ``line`` for each item line.
     level: Literal["body", "line"] = "body"
+
+
+class Alerts(_Strict):
+    """Where one account's alerts go: email over SMTP and a Slack-compatible webhook."""
+
+    email_to: list[str] = Field(default_factory=list)
+    email_from: str = "stripe-netsuite@localhost"
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    #: ``starttls`` (port 587), ``tls`` (port 465) or ``none`` (a relay on loopback).
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    #: A Slack incoming-webhook URL (or any endpoint taking ``{"text": ...}``); a secret.
+    webhook_url: SecretStr | None = None
+    #: Newly parked jobs are grouped into one alert at most this often (seconds).
+    parked_every_seconds: float = Field(default=900.0, ge=0)
 
 
 class AccountConfig(_Strict):
@@ -296,8 +414,10 @@ class AccountConfig(_Strict):
     items: Items = Field(default_factory=Items)
     options: Options = Field(default_factory=Options)
     flows: Flows = Field(default_factory=Flows)
+    from_netsuite: FromNetSuite = Field(default_factory=FromNetSuite)
     #: Metadata → field mappings per NetSuite record type.
     fields: dict[str, list[FieldMapping]] = Field(default_factory=dict)
+    alerts: Alerts = Field(default_factory=Alerts)
 
 
 class Config(_Strict):
@@ -355,6 +475,7 @@ NETSUITE_SECRETS = (
     "token_id",
     "token_secret",
 )
+ALERT_SECRETS = ("smtp_password", "webhook_url")
 _WHOLE = frozenset({"private_key"})
 
 
@@ -381,7 +502,14 @@ def _resolved(
     netsuite = account.netsuite.model_copy(
         update=values(account.netsuite, NETSUITE_SECRETS, prefix + "netsuite.")
     )
-    update: dict[str, Any] = {"netsuite": netsuite}
+    alerts = account.alerts.model_copy(
+        update=values(account.alerts, ALERT_SECRETS, prefix + "alerts.")
+    )
+    from_netsuite = account.from_netsuite.model_copy(
+        update=values(account.from_netsuite, ("push_secret",), prefix + "from_netsuite.")
+    )
+    update: dict[str, Any] = {"netsuite": netsuite, "alerts": alerts}
+    update["from_netsuite"] = from_netsuite
     update.update(values(account, ACCOUNT_SECRETS, prefix))
     return account.model_copy(update=update)
 

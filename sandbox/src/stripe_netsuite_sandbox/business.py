@@ -190,6 +190,14 @@ def build(
         v1.refunds.create(params={"charge": second, "amount": 300})
         v1.refunds.create(params={"charge": second, "amount": 200})
         v1.refunds.create(params={"charge": third})
+    # A refund to an expired card: it succeeds, then fails, and the money comes back.
+    expired = v1.payment_intents.create(
+        params={"amount": 2500, "currency": "usd", "customer": everyone[-1].id,
+                "payment_method": "pm_card_refundFail", "confirm": True,
+                "description": "Consulting hours",
+                "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}
+    )  # fmt: skip
+    v1.refunds.create(params={"charge": str(expired.latest_charge)})
     advance(DAY)
 
     # Credit notes: before payment, and after payment as refund, credit and out of band.
@@ -210,6 +218,8 @@ def build(
             note: dict[str, Any] = {"invoice": invoice.id, "amount": amount, how: amount,
                                     "reason": "product_unsatisfactory"}  # fmt: skip
             v1.credit_notes.create(params=note)  # type: ignore[arg-type]
+    advance(DAY)
+    _books_cases(client, business, others[:3], one_off)
     advance(DAY)
 
     # Mid-month upgrades, invoiced at once with prorations.
@@ -233,6 +243,49 @@ def build(
     # The rest of the month: renewals at its end, then daily payouts.
     advance(DAY * 24)
     return business
+
+
+def _books_cases(
+    client: stripe.StripeClient, business: Business, who: list[_Customer], one_off: dict[str, str]
+) -> None:
+    """VAT-inclusive invoices: one paid, refunded in part and then credited by a credit note
+    naming that refund; one voided; one marked uncollectible."""
+    v1 = client.v1
+    vat = v1.tax_rates.create(
+        params={"display_name": "VAT", "percentage": 20.0, "inclusive": True, "country": "IE"}
+    )
+    for n, customer in enumerate(who):
+        v1.invoice_items.create(
+            params={"customer": customer.id, "pricing": {"price": one_off[customer.currency]},
+                    "tax_rates": [vat.id]}
+        )  # fmt: skip
+        invoice = v1.invoices.create(
+            params={"customer": customer.id, "currency": customer.currency,
+                    "pending_invoice_items_behavior": "include",
+                    "collection_method": "send_invoice", "days_until_due": 30}
+        )  # fmt: skip
+        invoice = v1.invoices.finalize_invoice(invoice.id)
+        business.add("invoice", invoice.id)
+        if invoice.status != "open":
+            continue
+        if n == 0:
+            # Writes only (the payments ride along expanded): reads are rate limited.
+            invoice = v1.invoices.pay(
+                invoice.id, params={"payment_method": "pm_card_visa", "expand": ["payments"]}
+            )
+            intent = str(invoice.payments.data[0].payment.payment_intent)  # type: ignore[union-attr]
+            amount = min(1000, invoice.amount_paid, invoice.lines.data[0].amount)
+            refund = v1.refunds.create(params={"payment_intent": intent, "amount": amount})
+            v1.credit_notes.create(
+                params={"invoice": invoice.id,
+                        "refunds": [{"refund": refund.id, "amount_refunded": amount}],
+                        "lines": [{"type": "invoice_line_item", "amount": amount,
+                                   "invoice_line_item": invoice.lines.data[0].id}]}
+            )  # fmt: skip
+        elif n == 1:
+            v1.invoices.void_invoice(invoice.id)
+        else:
+            v1.invoices.mark_uncollectible(invoice.id)
 
 
 def _every_currency(everyone: list[_Customer]) -> None:

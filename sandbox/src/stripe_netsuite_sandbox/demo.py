@@ -9,11 +9,14 @@ is created through the official Stripe SDK, exactly as an application would.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import secrets
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +33,7 @@ from stripe_netsuite.settings import Settings, load_config
 from stripe_netsuite.store import db, links, queue
 from stripe_netsuite.web.app import create_app as create_sync_app
 from stripe_netsuite.web.app import worker_lifespan
-from stripe_netsuite_sandbox import books
+from stripe_netsuite_sandbox import books, netsuite_month
 from stripe_netsuite_sandbox import business as business_module
 from stripe_netsuite_sandbox.netsuite import chart
 from stripe_netsuite_sandbox.netsuite.app import SandboxConfig
@@ -115,6 +118,8 @@ def start(
     stripe_options: dict[str, Any] | None = None,
     netsuite_options: dict[str, Any] | None = None,
     account_options: dict[str, Any] | None = None,
+    account_tables: dict[str, dict[str, Any]] | None = None,
+    netsuite_poll_seconds: float = 0.0,
 ) -> Stack:
     """Start the NetSuite sandbox, the Stripe sandbox and the engine; return once all listen.
 
@@ -139,7 +144,10 @@ def start(
 
     engine_port = free_port()
     webhook_url = f"http://127.0.0.1:{engine_port}/webhooks/stripe/{ACCOUNT}"
-    stripe_config = StripeSandboxConfig(webhooks=[webhook_url], seed=seed, **(stripe_options or {}))
+    # The business generator and the engine read one sandbox at once, at full speed: no
+    # read limit unless asked for (a test-mode limit makes the generator's reads fail).
+    stripe_options = {"read_rate_limit": 0.0, **(stripe_options or {})}
+    stripe_config = StripeSandboxConfig(webhooks=[webhook_url], seed=seed, **stripe_options)
     stripe_app = create_stripe(stripe_config)
     stripe_server = serve_in_thread(stripe_app)
     secret = stripe_app.state.sandbox.webhook_secrets[webhook_url]
@@ -155,6 +163,7 @@ def start(
             ns_config=ns_config,
             key_file=key_file,
             options=account_options or {},
+            extra_tables=account_tables,
         ),
         encoding="utf-8",
     )
@@ -164,6 +173,7 @@ def start(
         config=config_file,
         events_poll_seconds=events_poll_seconds,
         lease_seconds=lease_seconds,
+        netsuite_poll_seconds=netsuite_poll_seconds,
     )
     config = load_config(config_file)
     database = db.make_database(database_url)
@@ -175,7 +185,9 @@ def start(
     )
     engine_server = None
     if serve_engine:
-        web = create_sync_app(config=config, database=database, lifespan=lifespan)
+        web = create_sync_app(
+            config=config, database=database, lifespan=lifespan, settings=settings
+        )
         engine_server = serve_in_thread(web, port=engine_port)
     return Stack(
         workdir=workdir,
@@ -202,6 +214,7 @@ def demo_config(
     ns_config: SandboxConfig,
     key_file: Path,
     options: dict[str, Any] | None = None,
+    extra_tables: dict[str, dict[str, Any]] | None = None,
 ) -> str:
     """The engine's TOML config for the sandboxes (written to the work dir for reading)."""
     account = {
@@ -230,6 +243,8 @@ def demo_config(
             "suspense": chart.SUSPENSE,
             "fx_differences": chart.FX_DIFFERENCES,
             "customer_credit_adjustments": chart.DISCOUNTS,
+            "bad_debt": chart.BAD_DEBT,
+            "out_of_band_refunds": chart.OUT_OF_BAND_REFUNDS,
         },
         "gl.bank": dict(chart.BANK_ACCOUNTS),
         "items": {
@@ -239,7 +254,10 @@ def demo_config(
             "customer_balance_item": chart.CUSTOMER_BALANCE_ITEM,
             "income_account": chart.INCOME,
         },
+        # With options.tax = "codes": every Stripe tax rate to the one tax code (quoted key).
+        "items.tax_codes": {'"*"': chart.TAX_ITEM},
         "options": {"customer_type": "auto", **(options or {})},
+        **(extra_tables or {}),
     }
     out = ["# Written by `stripe-netsuite-sandbox demo`: the engine's config for both sandboxes.",
            f"[accounts.{ACCOUNT}]"]  # fmt: skip
@@ -254,6 +272,31 @@ def _toml(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value) if isinstance(value, int) else json.dumps(str(value))
+
+
+def console_user(stack: Stack, login: str = "demo") -> str:
+    """Add an admin of the engine's console to the stack's database; its new password."""
+    from stripe_netsuite.store import users
+
+    password = secrets.token_urlsafe(12)
+    users.add_user(stack.database, login, "admin", password)
+    return password
+
+
+def show_tie_out(stack: Stack, result: tieout_module.TieOut) -> None:
+    """Put a tie-out on the console's overview, as its monitor would after a check."""
+    from stripe_netsuite.engine.monitor import TieOutStatus
+
+    monitor = stack.engine_app.app.state.monitor if stack.engine_app else None
+    if monitor is not None:
+        monitor.tieouts[ACCOUNT] = TieOutStatus(datetime.now(UTC), result)
+
+
+#: The engine config switching the NetSuite → Stripe direction on (the demo raises
+#: invoices in NetSuite too).
+FROM_NETSUITE: dict[str, dict[str, Any]] = {
+    "flows": {"netsuite_customers": True, "netsuite_invoices": True, "netsuite_refunds": True},
+}
 
 
 def wait_until_synced(stack: Stack, *, timeout: float = 300.0) -> None:
@@ -420,6 +463,24 @@ def reconciliation(stack: Stack) -> list[Any]:
     return asyncio.run(main())
 
 
+def poll_netsuite(stack: Stack) -> None:
+    """One SuiteQL poll of NetSuite's changes, as the engine's scheduler makes it."""
+    config = load_config(stack.settings.config)
+
+    async def main() -> None:
+        async with Runtime(settings=stack.settings, config=config, database=stack.database) as rt:
+            await rt.poll_netsuite()
+
+    asyncio.run(main())
+
+
+def sync_both(stack: Stack) -> None:
+    """Deliver Stripe's webhooks, poll NetSuite once, and wait until the queue is idle."""
+    wait_until_synced(stack)
+    poll_netsuite(stack)
+    wait_until_synced(stack)
+
+
 def tie_out(stack: Stack) -> tieout_module.TieOut:
     """Stripe's balances beside NetSuite's GL, as ``stripe-netsuite tieout`` reports them."""
     from stripe_netsuite.engine import tieout
@@ -443,19 +504,22 @@ def run(
     workdir: Path | None = None,
 ) -> int:
     """Run the demo; the exit status is 0 only if every Stripe object is accounted for and
-    every payout ties out to its NetSuite deposit."""
+    every payout ties out to its NetSuite deposit and the general ledger ties out to Stripe."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="stripe-netsuite-demo-"))
     stack = start(
         workdir=workdir,
         database_url=database_url,
         seed=seed,
         stripe_options={"start_time": MONTH_START, "settlement_currencies": CURRENCIES},
+        account_tables=FROM_NETSUITE,
     )
     try:
         print(f"Stripe sandbox   {stack.stripe.base_url}")
         print(f"NetSuite sandbox {stack.netsuite.base_url}")
         print(f"engine           http://127.0.0.1:{stack.engine_port}")
         print(f"engine config    {workdir / 'stripe-netsuite.toml'}")
+        password = console_user(stack)
+        print(f"console: http://127.0.0.1:{stack.engine_port}/  user: demo  password: {password}")
         client = stack.stripe_client()
         if scenarios:
             from stripe_netsuite_sandbox.stripe.triggers import replay
@@ -469,22 +533,38 @@ def run(
                 client, seed=seed, advance=lambda seconds: advance(stack, seconds)
             )
             print("created " + ", ".join(f"{len(v)} {k}s" for k, v in created.created.items()))
+        raised: list[tuple[str, str]] = []
+        if not scenarios:
+            print("raising invoices in NetSuite ...")
+            raised = netsuite_month.raise_invoices(stack.netsuite.base_url)
+            settle = functools.partial(sync_both, stack)
+            netsuite_month.settle(stack.netsuite.base_url, stack.stripe.base_url, raised, settle)
         pay_out_everything(stack)
         wait_until_synced(stack)
         accounting = account_for(stack)
         print()
         print(render(accounting))
+        mirrored = netsuite_month.summary(stack.netsuite.base_url, client, raised)
+        if mirrored:
+            print()
+            print(netsuite_month.render(mirrored))
         reports = reconciliation(stack)
         print("\nPayouts and their NetSuite deposits")
         print(reconciliation_module.render(reports))
         print("\nTie-out: Stripe beside NetSuite's general ledger")
-        # Not part of the exit status yet: the engine's postings do not all tie out.
-        print(tieout_module.render(tie_out(stack)), end="")
+        ledger = tie_out(stack)
+        show_tie_out(stack, ledger)
+        print(tieout_module.render(ledger), end="")
         if export is not None:
             write_export(stack, export)
             print(f"\nexported to {export}/stripe.json and {export}/netsuite.json")
         tied = not reconciliation_module.any_difference(reports)
-        ok = not accounting.unaccounted and tied
+        ok = (
+            not accounting.unaccounted
+            and tied
+            and not ledger.differing
+            and not netsuite_month.problems(mirrored)
+        )
         print(
             "every Stripe object is accounted for"
             if not accounting.unaccounted

@@ -12,8 +12,11 @@ from enum import StrEnum
 import sqlalchemy as sa
 
 from stripe_netsuite import kinds
-from stripe_netsuite.store import db, inbox, links, queue
+from stripe_netsuite.store import db, inbox, links, origins, queue
 from stripe_netsuite.stripe_api.webhooks import EventRef
+
+#: Kinds whose Stripe objects may mirror a NetSuite record (their events are then ignored).
+MIRRORED = frozenset({"customer", "invoice"})
 
 
 class Intake(StrEnum):
@@ -42,6 +45,12 @@ def accept(database: sa.Engine, *, account: str, ref: EventRef, kinds: Collectio
     # writes (an immediate "database is locked", which no busy timeout waits out).
     with db.write_transaction(database) as conn:
         if kind is not None and is_echo(conn, account=account, ref=ref):
+            kind = None
+        if kind in MIRRORED and (
+            ref.netsuite_origin or origins.is_mirror(conn, account=account, stripe_id=ref.object_id)
+        ):
+            # Made by the engine from a NetSuite record, which it follows: the engine's
+            # own writes to it queue nothing (loop prevention).
             kind = None
         new = inbox.record_event(
             conn,

@@ -10,8 +10,8 @@ from typing import Any
 
 from stripe_netsuite import money
 from stripe_netsuite.flows.context import FlowContext
-from stripe_netsuite.flows.payout import KIND, SETTLED
-from stripe_netsuite.mapping import reconciliation
+from stripe_netsuite.flows.payout import SETTLED
+from stripe_netsuite.mapping import payout_records, reconciliation
 from stripe_netsuite.mapping.records import external_id_for
 from stripe_netsuite.store import links
 from stripe_netsuite.stripe_api.client import as_dict, call
@@ -34,10 +34,28 @@ async def payouts(
 
 
 async def report(ctx: FlowContext, payout: dict[str, Any]) -> reconciliation.PayoutReport:
-    """Compare one payout with its deposit as NetSuite has it now."""
-    link = await asyncio.to_thread(
-        links.get, ctx.database, account=ctx.name, stripe_id=payout["id"], role=KIND.role
+    """Compare one payout with its deposit (or the deposits it was split into) as NetSuite
+    has it now."""
+    held = await asyncio.to_thread(
+        links.of_object, ctx.database, account=ctx.name, stripe_id=payout["id"]
     )
+    parts = sorted(
+        (number, link)
+        for link in held
+        if (number := payout_records.part_number(link.role)) is not None
+    )
+    if len(parts) > 1:
+        bodies = [
+            (
+                link.internal_id,
+                await ctx.netsuite.get(link.record_type, link.internal_id, expand=True),
+            )
+            for _, link in parts
+        ]
+        return reconciliation.compare_parts(
+            payout, bodies, suspense_account=ctx.account.gl.suspense
+        )
+    link = dict(parts).get(1)
     if link is not None and link.internal_id:
         body = await ctx.netsuite.get(link.record_type, link.internal_id, expand=True)
     else:

@@ -21,21 +21,24 @@ from typing import Any
 import sqlalchemy as sa
 
 from stripe_netsuite import exceptions, flows
-from stripe_netsuite.engine import health, intake
+from stripe_netsuite.engine import health, intake, netsuite_intake
 from stripe_netsuite.engine.job_store import SqlJobStore
 from stripe_netsuite.engine.worker import POLL_SECONDS, Worker
 from stripe_netsuite.flows.context import FlowContext
+from stripe_netsuite.netsuite import changes
 from stripe_netsuite.netsuite.client import NetSuiteClient
 from stripe_netsuite.netsuite.governor import governor_for
 from stripe_netsuite.settings import AccountConfig, Config, Settings
 from stripe_netsuite.store import queue
 from stripe_netsuite.stripe_api import events
-from stripe_netsuite.stripe_api.client import make_client
+from stripe_netsuite.stripe_api.client import EngineHTTPClient, make_client
 
 log = logging.getLogger(__name__)
 
 #: Seconds between two passes of the scheduler.
 TICK_SECONDS = 1.0
+#: Seconds a Stripe request may take.
+STRIPE_TIMEOUT_SECONDS = 30.0
 #: The longest a failed periodic task waits before it is tried again (its own period
 #: when that is shorter).
 TASK_BACKOFF_CAP_SECONDS = 60.0
@@ -75,10 +78,12 @@ class Runtime:
             self._stack.push_async_callback(closer)
         client = NetSuiteClient.from_config(account.netsuite, governor=governor)
         netsuite = await self._stack.enter_async_context(client)
+        stripe_http = EngineHTTPClient(timeout=STRIPE_TIMEOUT_SECONDS)
+        self._stack.push_async_callback(stripe_http.close_async)
         return FlowContext(
             name=name,
             account=account,
-            stripe=make_client(account),
+            stripe=make_client(account, http_client=stripe_http),
             netsuite=netsuite,
             database=self.database,
         )
@@ -110,6 +115,7 @@ class Runtime:
             "concurrency": self.settings.worker_concurrency,
             "lease_seconds": self.settings.lease_seconds,
             "retry": self.settings.retry_policy,
+            "waiting": self.waiting_for_netsuite,
         }
         options.update(overrides)
         options.setdefault(
@@ -121,6 +127,10 @@ class Runtime:
             ),
         )
         return Worker(**options)
+
+    def waiting_for_netsuite(self) -> int:
+        """Requests of this process waiting for a NetSuite slot, over every account."""
+        return sum(ctx.netsuite.governor.waiting for ctx in self.contexts.values())
 
     def scheduler_heartbeat(self) -> health.Heartbeat:
         """A heartbeat for `scheduler`, stalled after the settings' threshold."""
@@ -145,6 +155,23 @@ class Runtime:
                 )
             except exceptions.SyncError as exc:
                 log.warning("events poll failed account=%s error=%s", name, exc)
+                went_through = False
+        return went_through
+
+    async def poll_netsuite(self) -> bool:
+        """Poll NetSuite for changes, for each account with a NetSuite → Stripe flow on.
+
+        False when some account's poll failed on NetSuite's side (logged).
+        """
+        went_through = True
+        for name, ctx in self.contexts.items():
+            wanted = self.kinds(name) & set(changes.RECORD_TYPES)
+            if not wanted:
+                continue
+            try:
+                await netsuite_intake.poll(ctx, wanted)
+            except exceptions.SyncError as exc:
+                log.warning("netsuite poll failed account=%s error=%s", name, exc)
                 went_through = False
         return went_through
 
@@ -177,9 +204,17 @@ class Runtime:
                 log.info("parked jobs requeued count=%s", count)
             return True
 
+        async def netsuite_poll() -> bool:
+            went_through = await self.poll_netsuite()
+            if worker is not None:
+                worker.wake()
+            return went_through
+
         retry_every = self.settings.auto_retry_seconds
+        ns_every = self.settings.netsuite_poll_seconds
         tasks = [
             _Periodic("events_poll", self.settings.events_poll_seconds, poll, loop.time()),
+            _Periodic("netsuite_poll", ns_every, netsuite_poll, loop.time()),
             _Periodic("auto_retry", retry_every, auto_retry, loop.time() + retry_every),
         ]
         try:

@@ -7,11 +7,15 @@ through SuiteQL, and hands both to the pure `stripe_netsuite.mapping.tieout`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import stripe
+
+from stripe_netsuite import exceptions, retry
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.payout import SETTLED
 from stripe_netsuite.mapping import tieout
@@ -84,9 +88,29 @@ async def accounts(ctx: FlowContext, rows: list[tieout.GLRow]) -> tieout.Account
 Lister = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
+#: Times one list is read again after Stripe refused it for the read rate limit.
+LIST_ATTEMPTS = 8
+#: Backoff between those reads: from a second (Stripe meters reads per second), doubling ...
+BACKOFF_BASE_SECONDS = 1.0
+#: ... up to this.
+BACKOFF_CAP_SECONDS = 30.0
+
+
 async def _all(lister: Lister, **params: Any) -> list[dict[str, Any]]:
-    page = await call(lambda: lister({"limit": 100, **params}))
-    return [as_dict(obj) async for obj in page.auto_paging_iter()]
+    # The tie-out reads every customer's balance transactions in a burst; a 429 is waited
+    # out (a read changes nothing), so a large account ties out instead of failing.
+    for attempt in range(1, LIST_ATTEMPTS + 1):
+        try:
+            page = await call(lambda: lister({"limit": 100, **params}))
+            return [as_dict(obj) async for obj in page.auto_paging_iter()]
+        except (exceptions.StripeUnavailable, stripe.RateLimitError):
+            # (Pages after the first are read by the SDK, which raises its own error.)
+            if attempt == LIST_ATTEMPTS:
+                raise
+            await asyncio.sleep(
+                retry.backoff(attempt, base=BACKOFF_BASE_SECONDS, cap=BACKOFF_CAP_SECONDS)
+            )
+    raise AssertionError("unreachable")
 
 
 async def stripe_figures(
@@ -122,6 +146,7 @@ async def stripe_figures(
         customers=customers,
         customer_balance_transactions=entries,
         charges=await _all(lister(v1.charges.list_async), **window),
+        checkout_sessions=await _all(lister(v1.checkout.sessions.list_async), **window),
         invoice_payments=await _all(lister(v1.invoice_payments.list_async), **window),
         refunds=await _all(lister(v1.refunds.list_async), **window),
         disputes=await _all(lister(v1.disputes.list_async), **window),

@@ -22,7 +22,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable
 
-from stripe_netsuite import exceptions, redaction
+from stripe_netsuite import exceptions, logs, redaction
 from stripe_netsuite.engine import health
 from stripe_netsuite.engine.job_store import JobStore
 from stripe_netsuite.retry import Jitter, RetryPolicy, equal_jitter
@@ -37,6 +37,9 @@ Handler = Callable[[str, str, str], Awaitable[None]]
 POLL_SECONDS = 0.2
 #: The longest the claim loop waits after failed passes before it tries again.
 CLAIM_BACKOFF_CAP_SECONDS = 30.0
+#: With jobs waiting for NetSuite not counted, a worker holds at most this many times
+#: its concurrency in jobs.
+WAITING_JOBS_FACTOR = 4
 
 
 def worker_id() -> str:
@@ -59,10 +62,20 @@ class Worker:
         jitter: Jitter = equal_jitter,
         name: str | None = None,
         heartbeat: health.Heartbeat | None = None,
+        claim_batch: int | None = None,
+        waiting: Callable[[], int] | None = None,
     ) -> None:
         self.store = store
         self.handler = handler
         self.concurrency = concurrency
+        #: While jobs run, a claim waits until this many slots are free: one claim (one
+        #: write transaction) then starts several jobs instead of one.
+        self.claim_batch = claim_batch or max(1, concurrency // 4)
+        #: How many running jobs only wait (for a NetSuite slot). Those do not count
+        #: against `concurrency`, so that enough jobs are ready to keep every slot of
+        #: NetSuite busy; `max_jobs` caps the jobs held in all.
+        self.waiting = waiting
+        self.max_jobs = concurrency * WAITING_JOBS_FACTOR
         self.lease_seconds = lease_seconds
         self.poll_seconds = poll_seconds
         self.retry = retry or RetryPolicy()
@@ -90,8 +103,10 @@ class Worker:
         """Claim and run jobs until `stop` is called; running jobs are finished first."""
         try:
             while not self._stopping.is_set():
+                # Cleared before the claim: a wake-up that comes while it runs is kept.
+                self._wake.clear()
                 try:
-                    claimed = await self._claim()
+                    claimed, asked = await self._claim()
                 except Exception:
                     delay = self._backoff.failed()
                     log.exception(
@@ -108,29 +123,39 @@ class Worker:
                     task = asyncio.create_task(self._run_one(job), name=f"job-{job.id}")
                     self._running.add(task)
                     task.add_done_callback(self._finished)
-                if not claimed:
+                if len(claimed) < asked or not asked:
+                    # Nothing more is due, or no room: wait for a webhook, a finished job
+                    # or the poll, instead of asking the database again at once.
                     await self._idle(self.poll_seconds)
             if self._running:
                 await asyncio.gather(*self._running, return_exceptions=True)
         finally:
             self.heartbeat.stop()
 
-    async def _claim(self) -> list[queue.Job]:
-        free = self.concurrency - len(self._running)
-        if free <= 0:
-            return []
-        return await asyncio.to_thread(
+    def free_slots(self) -> int:
+        """Jobs this worker may start now: `concurrency` less the jobs at work."""
+        running = len(self._running)
+        waiting = min(max(self.waiting(), 0), running) if self.waiting is not None else 0
+        return min(self.concurrency - (running - waiting), self.max_jobs - running)
+
+    async def _claim(self) -> tuple[list[queue.Job], int]:
+        """The jobs claimed, and how many were asked for (0: not worth a claim now)."""
+        free = self.free_slots()
+        if free <= 0 or (self._running and free < self.claim_batch):
+            return [], 0
+        claimed = await asyncio.to_thread(
             self.store.claim,
             worker_id=self.name,
             lease_seconds=self.lease_seconds,
             limit=free,
             max_attempts=self.retry.max_attempts,
         )
+        return claimed, free
 
     async def _idle(self, seconds: float) -> None:
-        # Until a webhook (or a finished job) wakes the loop, `stop` is called, or time is up.
-        self._wake.clear()
-        if self._stopping.is_set():
+        # Until a webhook (or a finished job) wakes the loop, `stop` is called, or time is up;
+        # at once when one of them came since the loop's last claim.
+        if self._stopping.is_set() or self._wake.is_set():
             return
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
@@ -149,6 +174,7 @@ class Worker:
         self._wake.set()
 
     async def _run_one(self, job: queue.Job) -> None:
+        logs.job_id.set(job.id)  # this task's own context: every line it logs names the job
         work = asyncio.create_task(self._flow(job), name=f"job-{job.id}-flow")
         lease = _Lease()
         keeper = asyncio.create_task(self._keep_lease(job, work, lease))
@@ -184,12 +210,10 @@ class Worker:
 
     async def _settle(self, job: queue.Job, error: Exception | None) -> None:
         if error is None:
-            if await asyncio.to_thread(self.store.complete, job, worker_id=self.name):
-                await asyncio.to_thread(self.store.events_handled, job)
+            await asyncio.to_thread(self._done, job, None)
         elif isinstance(error, exceptions.Skip):
             log.info("job skipped job_id=%s kind=%s rule=%s", job.id, job.kind, error.rule)
-            if await asyncio.to_thread(self.store.skip, job, worker_id=self.name, rule=error.rule):
-                await asyncio.to_thread(self.store.events_handled, job)
+            await asyncio.to_thread(self._done, job, error.rule)
         elif isinstance(error, exceptions.NeedsAttention | exceptions.ConfigError):
             # A wrong configuration stays wrong however often the job runs: a person acts.
             log.warning("job parked job_id=%s kind=%s error=%s", job.id, job.kind, _text(error))
@@ -199,6 +223,15 @@ class Worker:
         else:
             log.error("job failed unexpectedly job_id=%s kind=%s", job.id, job.kind, exc_info=error)
             await self._retry_or_park(job, error, self.retry.unexpected_attempts, None)
+
+    def _done(self, job: queue.Job, skip_rule: str | None) -> None:
+        # Finished (or skipped) and its events stamped in one trip to a thread.
+        if skip_rule is None:
+            finished = self.store.complete(job, worker_id=self.name)
+        else:
+            finished = self.store.skip(job, worker_id=self.name, rule=skip_rule)
+        if finished:
+            self.store.events_handled(job)
 
     async def _retry_or_park(
         self, job: queue.Job, exc: BaseException, attempts: int, retry_after: float | None

@@ -12,6 +12,9 @@ from stripe_netsuite.flows import (
     dispute,
     invoice,
     items,
+    netsuite_customer,
+    netsuite_invoice,
+    netsuite_refund,
     order,
     payment,
     payout,
@@ -40,6 +43,9 @@ register("credit_note", credit_note.sync)
 register("dispute", dispute.sync)
 register("payout", payout.sync)
 register("checkout_session", order.sync)
+register("netsuite_customer", netsuite_customer.sync)
+register("netsuite_invoice", netsuite_invoice.sync)
+register("netsuite_credit_memo", netsuite_refund.sync)
 after_sync(payout.release)
 
 __all__ = [

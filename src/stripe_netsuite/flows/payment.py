@@ -7,12 +7,17 @@ from dataclasses import replace
 from typing import Any
 
 from stripe_netsuite import exceptions, kinds
-from stripe_netsuite.flows import posting
+from stripe_netsuite.flows import checkout_sale, posting
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.fetch import fetch_gated
+from stripe_netsuite.flows.netsuite_match import matched_invoice
 from stripe_netsuite.flows.transactions import invoice_of_charge, mapping_context
+from stripe_netsuite.mapping import checkout_sale as checkout_sale_mapping
+from stripe_netsuite.mapping import conversion
 from stripe_netsuite.mapping import payment as payment_mapping
+from stripe_netsuite.mapping.context import MappingContext
 from stripe_netsuite.mapping.metadata import linked_id
+from stripe_netsuite.mapping.records import NetSuiteRecord
 from stripe_netsuite.mapping.transaction import id_of
 
 KIND = kinds.get("charge")
@@ -40,19 +45,33 @@ async def sync(ctx: FlowContext, charge_id: str) -> None:
         )
         return
     customer = id_of(charge.get("customer"))
-    if not customer:
-        raise exceptions.MappingError(
-            "the charge has no Stripe customer; NetSuite needs one for the payment",
-            stripe_id=charge_id,
-        )
+    # A buyer without a Stripe customer posts against a guest customer (checkout_sale).
+    guest = None if customer else await checkout_sale.guest_customer(ctx, charge)
     invoice = await invoice_of_charge(ctx, charge)
+    # A Checkout sale's invoice carries the session's lines, tax split out.
+    pays_named = linked_id(charge, "invoice")
+    session = None if invoice or pays_named else await checkout_sale.session_of(ctx, charge)
+    items = await checkout_sale.item_ids(ctx, session) if session else {}
     mctx = await mapping_context(
-        ctx, currency=charge.get("currency"), customer=customer, invoice=invoice
+        ctx, currency=charge.get("currency"), customer=customer, invoice=invoice, item_ids=items
     )
-    if payment_mapping.needs_invoice(charge, mctx):
-        made = await posting.post(ctx, payment_mapping.map_charge_invoice(charge, mctx))
+    if guest:
+        mctx = replace(mctx, customer_id=guest)
+    # Auto-match: a payment naming an open NetSuite invoice's number pays that invoice.
+    matched = None if invoice else await matched_invoice(ctx, charge, mctx.customer_id)
+    if matched:
+        mctx = replace(mctx, invoice_id=matched)
+    if not matched and payment_mapping.needs_invoice(charge, mctx):
+        sale = (
+            checkout_sale_mapping.map_session_invoice(session, charge, mctx)
+            if session
+            else payment_mapping.map_charge_invoice(charge, mctx)
+        )
+        made = await posting.post(ctx, _in_base(sale, mctx, charge))
         mctx = replace(mctx, invoice_id=made)
-    internal_id = await posting.post(ctx, payment_mapping.map_payment(charge, mctx))
+    internal_id = await posting.post(
+        ctx, _in_base(payment_mapping.map_payment(charge, mctx), mctx, charge)
+    )
     await posting.write_back(
         ctx,
         KIND,
@@ -96,3 +115,15 @@ async def find_payment(ctx: FlowContext, charge: dict[str, Any]) -> str:
             stripe_id=charge["id"],
         )
     return found
+
+
+def _in_base(
+    record: NetSuiteRecord, mctx: MappingContext, charge: dict[str, Any]
+) -> NetSuiteRecord:
+    """The record converted at Stripe's rate on a single-currency account (`conversion`)."""
+    return conversion.for_account(
+        record,
+        mctx,
+        balance_transaction=charge.get("balance_transaction"),
+        currency=str(charge.get("currency", "")),
+    )

@@ -1,4 +1,5 @@
-"""Stripe payout → one NetSuite bank deposit that ties out to the payout amount.
+"""Stripe payout → NetSuite bank deposits that tie out to the payout amount (one, or
+several when it has more lines than a deposit may hold), or one summary journal entry.
 
 Every payment, refund and dispute behind the payout is ensured in NetSuite first. One
 that cannot be posted does not block the deposit: its balance transaction goes to the
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from stripe_netsuite import exceptions, kinds, money
@@ -19,9 +21,11 @@ from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.fetch import fetch_gated
 from stripe_netsuite.flows.references import currency_ids
 from stripe_netsuite.mapping import payout as payout_mapping
+from stripe_netsuite.mapping import payout_records
+from stripe_netsuite.mapping.records import NetSuiteRecord
 from stripe_netsuite.mapping.transaction import expanded
 from stripe_netsuite.store import links
-from stripe_netsuite.stripe_api.client import as_dict, call
+from stripe_netsuite.stripe_api.client import call
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +41,26 @@ async def sync(ctx: FlowContext, payout_id: str) -> None:
     payout = await fetch_gated(ctx, KIND.resource, payout_id)
     if payout.get("status") not in SETTLED:
         raise exceptions.Skip("payout_not_paid_yet", object_id=payout_id)
+    named = payout_mapping.linked_deposit_id(payout)
+    own = await asyncio.to_thread(
+        links.get, ctx.database, account=ctx.name, stripe_id=payout_id, role=KIND.role
+    )
+    if own is not None and own.internal_id == named:
+        # Our own record written back (a deposit, or a summary journal under the same key).
+        record_type = own.record_type
+    else:
+        summary = ctx.account.options.payout_posting == "summary"
+        record_type = "journalEntry" if summary else "deposit"
     if await posting.linked_instead(
-        ctx,
-        stripe_id=payout_id,
-        role=KIND.role,
-        record_type="deposit",
-        internal_id=payout_mapping.linked_deposit_id(payout),
+        ctx, stripe_id=payout_id, role=KIND.role, record_type=record_type, internal_id=named
     ):
         return
     transactions = await balance_transactions(ctx, payout)
     dctx = await deposit_context(ctx, payout_id, transactions)
     result = payout_mapping.map_deposit(payout, transactions, dctx)
+    await _refuse_mode_switch(ctx, payout_id, result.records[0])
+    if result.detail is not None:
+        await _keep_detail(ctx, payout_id, *result.detail)
     posted = [await posting.post(ctx, record) for record in result.records]
     for alert in result.alerts:
         log.warning(
@@ -77,14 +90,39 @@ async def balance_transactions(ctx: FlowContext, payout: dict[str, Any]) -> list
         previous = await _previous_payout(ctx, payout)
         if previous is not None:
             params["created"]["gt"] = previous
-    page = await call(
-        lambda: ctx.stripe.v1.balance_transactions.list_async(params=params),  # type: ignore[arg-type]
-        object_id=payout["id"],
-    )
-    found = [as_dict(bt) async for bt in page.auto_paging_iter()]
+    found = await _all_pages(ctx, "/v1/balance_transactions", params, payout["id"])
     if not payout.get("automatic", True):
         found = [bt for bt in found if bt.get("type") not in ("payout", "payout_cancel")]
     return found
+
+
+async def _all_pages(
+    ctx: FlowContext, path: str, params: dict[str, Any], object_id: str
+) -> list[dict[str, Any]]:
+    """Every item of a Stripe list, page after page, as the plain dicts Stripe sent.
+
+    Read raw: a payout lists tens of thousands of balance transactions with their charges,
+    and building SDK objects of them, only to turn them back into dicts, cost more than
+    the reads.
+    """
+    found: list[dict[str, Any]] = []
+    after: str | None = None
+    while True:
+        query = {**params, "starting_after": after} if after else dict(params)
+        response = await call(
+            lambda query=query: ctx.stripe.raw_request_async("get", path, **query),  # type: ignore[misc]
+            object_id=object_id,
+        )
+        page = response.data
+        items = page.get("data") if isinstance(page, dict) else None
+        if not isinstance(items, list):
+            raise exceptions.StripeRejected(
+                f"Stripe answered {path} with something that is not a list", object_id=object_id
+            )
+        found.extend(items)
+        if not page.get("has_more") or not items:
+            return found
+        after = str(items[-1]["id"])
 
 
 async def _previous_payout(ctx: FlowContext, payout: dict[str, Any]) -> int | None:
@@ -120,14 +158,36 @@ async def deposit_context(
         )
     }
     amounts: dict[str, Decimal] = {}
-    for dep in payout_mapping.dependencies(transactions):
-        try:
-            await registry.ensure(ctx, dep.kind, dep.stripe_id)
-        except (exceptions.NeedsAttention, exceptions.Skip) as exc:
-            log.warning("deposit waits for kind=%s id=%s error=%s", dep.kind, dep.stripe_id, exc)
-            await _await(ctx, dep.stripe_id, payout_id)
-            continue
-        await _collect(ctx, dep.kind, dep.stripe_id, ids)
+    wanted = payout_mapping.dependencies(transactions)
+    # One read for the links of every dependency: a payout may have tens of thousands.
+    known: dict[str, dict[str, links.Link]] = {}
+    for link in await asyncio.to_thread(
+        links.of_objects,
+        ctx.database,
+        account=ctx.name,
+        stripe_ids=[dep.stripe_id for dep in wanted],
+    ):
+        known.setdefault(link.stripe_id, {})[link.role] = link
+    reinstated = payout_mapping.reinstated_disputes(transactions)
+    for dep in wanted:
+        held = known.get(dep.stripe_id, {})
+        # A dispute posted when its funds were withdrawn, and won since: its reinstatement
+        # is posted now, so that the deposit takes it rather than putting it in suspense.
+        stale = dep.stripe_id in reinstated and "dispute_reversal" not in held
+        if kinds.get(dep.kind).role not in held or stale:
+            try:
+                await registry.ensure(ctx, dep.kind, dep.stripe_id, again=stale)
+            except (exceptions.NeedsAttention, exceptions.Skip) as exc:
+                log.warning(
+                    "deposit waits for kind=%s id=%s error=%s", dep.kind, dep.stripe_id, exc
+                )
+                await _await(ctx, dep.stripe_id, payout_id)
+                continue
+            fresh = await asyncio.to_thread(
+                links.of_object, ctx.database, account=ctx.name, stripe_id=dep.stripe_id
+            )
+            known[dep.stripe_id] = {link.role: link for link in fresh}
+        _collect(dep.kind, dep.stripe_id, known.get(dep.stripe_id, {}), ids)
     for bt in transactions:
         source = expanded(bt.get("source"))
         if source and source.get("object") == "charge" and source.get("id") in ids["payment_ids"]:
@@ -135,8 +195,78 @@ async def deposit_context(
             if isinstance(captured, int):
                 amounts[source["id"]] = money.to_decimal(captured, str(source["currency"]))
     return payout_mapping.DepositContext(
-        account=ctx.account, currency_ids=await currency_ids(ctx), payment_amounts=amounts, **ids
+        account=ctx.account,
+        currency_ids=await currency_ids(ctx),
+        payment_amounts=amounts,
+        deposit_parts=await _parts_posted(ctx, payout_id),
+        **ids,
     )
+
+
+async def _parts_posted(ctx: FlowContext, payout_id: str) -> int:
+    found = await asyncio.to_thread(
+        links.of_object, ctx.database, account=ctx.name, stripe_id=payout_id
+    )
+    numbers = [payout_records.part_number(link.role) for link in found]
+    return max((n for n in numbers if n is not None), default=1)
+
+
+async def _refuse_mode_switch(ctx: FlowContext, payout_id: str, record: NetSuiteRecord) -> None:
+    """A payout posted as deposits stays deposits (and a summary stays a summary): posting
+    it the other way too would book its money twice."""
+    link = await asyncio.to_thread(
+        links.get, ctx.database, account=ctx.name, stripe_id=payout_id, role=record.role
+    )
+    if link is None or link.record_type == record.record_type or link.body_hash == posting.LINKED:
+        return
+    raise exceptions.NeedsAttention(
+        f"payout {payout_id} is already posted as {link.record_type} {link.internal_id};"
+        f" options.payout_posting now asks for a {record.record_type}. The setting applies to"
+        " payouts not posted yet: set it back, or delete that record and its link",
+        stripe_id=payout_id,
+    )
+
+
+#: Link role of a summary journal's detail file (its name stands where an internal id would).
+DETAIL_ROLE = "payout_detail"
+
+
+async def _keep_detail(ctx: FlowContext, payout_id: str, name: str, text: str) -> None:
+    """Write the summary journal's detail CSV and link it to the payout."""
+    if ctx.preview is not None:
+        return
+    folder = ctx.account.options.payout_detail_dir
+    if not folder:
+        raise exceptions.ConfigError(
+            "summary posting keeps each payout's detail as a CSV: set a directory",
+            key=f"accounts.{ctx.name}.options.payout_detail_dir",
+        )
+    digest = await ctx.body_hash({"csv": text})
+    link = await asyncio.to_thread(
+        links.get, ctx.database, account=ctx.name, stripe_id=payout_id, role=DETAIL_ROLE
+    )
+    path = Path(folder) / name
+    if link is not None and link.body_hash == digest and path.exists():
+        return
+    await asyncio.to_thread(_write_atomically, path, text)
+    await asyncio.to_thread(
+        links.put,
+        ctx.database,
+        account=ctx.name,
+        stripe_id=payout_id,
+        role=DETAIL_ROLE,
+        record_type="file",
+        internal_id=name,
+        external_id=None,
+        body_hash=digest,
+    )
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
 
 
 #: Which link of a synced object fills which id map of the deposit context.
@@ -153,13 +283,11 @@ _ROLES: dict[str, tuple[tuple[str, str, str | None], ...]] = {
 }
 
 
-async def _collect(
-    ctx: FlowContext, kind: str, stripe_id: str, ids: dict[str, dict[str, str]]
+def _collect(
+    kind: str, stripe_id: str, held: dict[str, links.Link], ids: dict[str, dict[str, str]]
 ) -> None:
     for role, target, record_type in _ROLES.get(kind, ()):
-        link = await asyncio.to_thread(
-            links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=role
-        )
+        link = held.get(role)
         if link is not None and (record_type is None or link.record_type == record_type):
             ids[target][stripe_id] = link.internal_id
 

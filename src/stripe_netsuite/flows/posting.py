@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from stripe_netsuite import exceptions, kinds
+from stripe_netsuite.flows import periods
 from stripe_netsuite.flows.context import FlowContext
-from stripe_netsuite.flows.fetch import service_for
 from stripe_netsuite.mapping.records import NetSuiteRecord
+from stripe_netsuite.netsuite.errors import PeriodClosed
 from stripe_netsuite.store import links
-from stripe_netsuite.stripe_api.client import call
+from stripe_netsuite.stripe_api.client import update_metadata
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +48,10 @@ async def post(
     digest = await ctx.body_hash(record.body)
     if link is not None and (link.body_hash == digest or not update):
         return link.internal_id
-    if link is not None and link.internal_id and update_body is not None:
-        await ctx.netsuite.patch(record.record_type, link.internal_id, dict(update_body))
-        internal_id = link.internal_id
-    else:
-        internal_id = await ctx.netsuite.upsert(
-            record.record_type, record.external_id, dict(record.body), replace=record.replace
-        )
+    try:
+        internal_id = await _write(ctx, await periods.place(ctx, record), link, update_body)
+    except PeriodClosed as refused:
+        internal_id = await _in_closed_period(ctx, record, link, update_body, refused)
     await asyncio.to_thread(
         links.put,
         ctx.database,
@@ -72,6 +70,42 @@ async def post(
         internal_id,
     )
     return internal_id
+
+
+async def _write(
+    ctx: FlowContext,
+    record: NetSuiteRecord,
+    link: links.Link | None,
+    update_body: Mapping[str, Any] | None,
+) -> str:
+    if link is not None and link.internal_id and update_body is not None:
+        await ctx.netsuite.patch(record.record_type, link.internal_id, dict(update_body))
+        return link.internal_id
+    return await ctx.netsuite.upsert(
+        record.record_type, record.external_id, dict(record.body), replace=record.replace
+    )
+
+
+async def _in_closed_period(
+    ctx: FlowContext,
+    record: NetSuiteRecord,
+    link: links.Link | None,
+    update_body: Mapping[str, Any] | None,
+    refused: PeriodClosed,
+) -> str:
+    # A posted record is never edited in a closed period: its change is posted as adjustments.
+    if link is not None and link.internal_id:
+        for adjustment in await periods.adjustments(ctx, record, link.internal_id, refused):
+            await post(ctx, adjustment)
+        return link.internal_id
+    if refused.status_code is None:
+        raise refused  # the policy held it, not NetSuite
+    # NetSuite closed the period after the calendar was read: read it again, place again.
+    periods.forget(ctx)
+    placed = await periods.place(ctx, record)
+    if placed is record:
+        raise refused
+    return await _write(ctx, placed, link, update_body)
 
 
 def placeholder(external_id: str) -> str:
@@ -176,13 +210,11 @@ async def write_back(
         return False
     if not ctx.account.options.write_back_ids or metadata.get(key) == internal_id:
         return False
-    service = service_for(ctx, kind.resource)
-    await call(
-        lambda: service.update_async(
-            object_id,
-            params={"metadata": {key: internal_id}},
-            options={"idempotency_key": f"sns-writeback-{object_id}-{key}-{internal_id}"},
-        ),
-        object_id=object_id,
+    await update_metadata(
+        ctx.stripe,
+        kind.resource,
+        object_id,
+        {key: internal_id},
+        idempotency_key=f"sns-writeback-{object_id}-{key}-{internal_id}",
     )
     return True

@@ -12,6 +12,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable
 
 from stripe_netsuite import exceptions, kinds
+from stripe_netsuite.flows import fetch
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.settings import AccountConfig
 from stripe_netsuite.store import links
@@ -54,8 +55,10 @@ def enabled_kinds(account: AccountConfig) -> frozenset[str]:
     )
 
 
-async def ensure(ctx: FlowContext, kind: str, stripe_id: str) -> str:
-    """The NetSuite internal id of a dependency, syncing it first when it has none.
+async def ensure(ctx: FlowContext, kind: str, stripe_id: str, *, again: bool = False) -> str:
+    """The NetSuite internal id of a dependency, syncing it first when it has none (or,
+    with *again*, even when it has: the object moved on since, as a dispute won after its
+    withdrawal was posted).
 
     A dependency skipped by a rule skips its dependant too, under a rule that says so.
     """
@@ -65,13 +68,15 @@ async def ensure(ctx: FlowContext, kind: str, stripe_id: str) -> str:
         link = await asyncio.to_thread(
             links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=role
         )
-        if link is not None:
+        if link is not None and not again:
             return link.internal_id
         if ctx.preview is not None:
             # A preview shows the object's own records; its dependencies stay placeholders.
             return f"new:{kind}:{stripe_id}"
         try:
-            await flow(ctx, stripe_id)
+            # Rules that only keep an object from syncing on its own events do not apply.
+            with fetch.as_dependency():
+                await flow(ctx, stripe_id)
         except exceptions.Skip as exc:
             raise exceptions.Skip(f"{kind}_skipped:{exc.rule}", object_id=stripe_id) from exc
         link = await asyncio.to_thread(

@@ -35,6 +35,8 @@ from stripe_netsuite.mapping.records import NetSuiteRecord, sublist
 BALANCE_PREFIX = "bal"
 #: externalId prefix of the customer refund for an out-of-band amount.
 OUT_OF_BAND_PREFIX = "oob"
+#: externalId prefix of the invoice reversing a voided credit note.
+VOID_PREFIX = "void"
 
 
 @dataclass(frozen=True)
@@ -101,20 +103,7 @@ def map_credit_note(credit_note: Mapping[str, Any], ctx: MappingContext) -> NetS
     if _text(credit_note.get("number")):
         body["otherRefNum"] = _text(credit_note.get("number"))
 
-    def item_for(line: Mapping[str, Any]) -> str:
-        linked = linked_item(line)
-        if linked:
-            return linked[1]
-        source = tx.id_of(line.get("invoice_line_item"))
-        if source and source in ctx.item_ids:
-            return ctx.item_ids[source]
-        return refunds.refund_item(ctx, credit_note, sid)
-
-    lines = doc_lines.document_lines(
-        credit_note, ctx, currency=currency, sid=sid, record_type="creditMemo", item_for=item_for
-    )
-    total = tx.amount(credit_note.get("total"), currency, where="credit_note.total")
-    tx.check_total(lines, total, sid=sid)
+    lines = _lines(credit_note, ctx, sid=sid, currency=currency, record_type="creditMemo")
     body["item"] = sublist(lines)
     applies = []
     if parts.pre_payment:
@@ -139,6 +128,72 @@ def map_credit_note(credit_note: Mapping[str, Any], ctx: MappingContext) -> NetS
     return NetSuiteRecord(
         "creditMemo", body["externalId"], body, sid, "credit_memo", replace=replace
     )
+
+
+def _lines(
+    credit_note: Mapping[str, Any],
+    ctx: MappingContext,
+    *,
+    sid: str,
+    currency: str,
+    record_type: str,
+) -> list[dict[str, Any]]:
+    """The credited lines; each credits the item its invoice line used (`invoice_line_items`
+    in ``ctx.item_ids``), else the refund item."""
+
+    def item_for(line: Mapping[str, Any]) -> str:
+        linked = linked_item(line)
+        if linked:
+            return linked[1]
+        source = tx.id_of(line.get("invoice_line_item"))
+        if source and source in ctx.item_ids:
+            return ctx.item_ids[source]
+        return refunds.refund_item(ctx, credit_note, sid)
+
+    lines = doc_lines.document_lines(
+        credit_note, ctx, currency=currency, sid=sid, record_type=record_type, item_for=item_for
+    )
+    total = tx.amount(credit_note.get("total"), currency, where="credit_note.total")
+    tx.check_total(lines, total, sid=sid)
+    return lines
+
+
+def map_void(credit_note: Mapping[str, Any], ctx: MappingContext) -> NetSuiteRecord:
+    """The invoice reversing a voided credit note (link role ``void``).
+
+    Its lines are the credit note's, booked again, less a line giving back the part
+    credited to customer balance (Stripe takes that credit back); the credit memo is
+    then re-applied to it (`map_credit_note` with this invoice as ``ctx.invoice_id``),
+    freeing the original invoice for the amount Stripe reopens. A credit note that was
+    refunded or paid out of band cannot be voided this way: that money has left.
+    """
+    sid = tx.stripe_id(credit_note, "credit note", "cn_")
+    currency = tx.currency_of(credit_note, sid)
+    parts = split(credit_note)
+    if parts.refund or parts.out_of_band:
+        raise exceptions.MappingError(
+            "a voided credit note that refunded money or was paid out of band cannot be "
+            "reversed; reverse its refund by hand",
+            stripe_id=sid,
+        )
+    when = credit_note.get("voided_at")
+    body = tx.header(
+        ctx,
+        sid=sid,
+        currency=currency,
+        when=when if isinstance(when, int) else _when(credit_note, sid),
+        role_prefix=VOID_PREFIX,
+        memo="credit note voided in Stripe",
+    )
+    if ctx.account.gl.receivables:
+        body["account"] = {"id": ctx.account.gl.receivables}
+    lines = _lines(credit_note, ctx, sid=sid, currency=currency, record_type="invoice")
+    if parts.credit:
+        item = ctx.require_balance_item(sid)
+        value = _dec(parts.credit, currency)
+        lines.append(tx.item_line(item, -value, description="Stripe customer balance taken back"))
+    body["item"] = sublist(lines)
+    return NetSuiteRecord("invoice", body["externalId"], body, sid, "void", replace=("item",))
 
 
 def map_balance_transfer(
@@ -169,7 +224,8 @@ def map_balance_transfer(
 def map_out_of_band_refund(
     credit_note: Mapping[str, Any], ctx: MappingContext
 ) -> NetSuiteRecord | None:
-    """A customer refund for ``out_of_band_amount``, paid from the suspense account and
+    """A customer refund for ``out_of_band_amount``, paid from ``gl.out_of_band_refunds``
+    (else the suspense account) and
     applied to the credit memo (``ctx.credit_memo_ids[cn_…]``); None when there is none."""
     sid = tx.stripe_id(credit_note, "credit note", "cn_")
     parts = split(credit_note)
@@ -177,10 +233,11 @@ def map_out_of_band_refund(
         return None
     currency = tx.currency_of(credit_note, sid)
     memo_id = ctx.lookup("credit_memo_ids", sid, owner=sid)
-    suspense = ctx.account.gl.suspense
+    suspense = ctx.account.gl.out_of_band_refunds or ctx.account.gl.suspense
     if not suspense:
         raise exceptions.MappingError(
-            "an out-of-band credit needs gl.suspense to pay from", stripe_id=sid
+            "an out-of-band credit needs gl.out_of_band_refunds (or gl.suspense) to pay from",
+            stripe_id=sid,
         )
     return refunds.customer_refund(
         ctx,
@@ -210,6 +267,20 @@ def refund_targets(credit_note: Mapping[str, Any], credit_memo_id: str) -> dict[
         if rid:
             targets[rid] = credit_memo_id
     return targets
+
+
+def invoice_line_items(invoice: Mapping[str, Any], ctx: MappingContext) -> dict[str, str]:
+    """The NetSuite item each line of the credited invoice used, by Stripe line id.
+
+    *ctx* is the invoice's own mapping context, so a credit note line credits exactly the
+    item (and so the income account) its invoice line was booked to.
+    """
+    owner = str(invoice.get("id"))
+    return {
+        str(line["id"]): tx.line_item_id(line, ctx, owner=owner)
+        for line in doc_lines.stripe_lines(invoice)
+        if line.get("id")
+    }
 
 
 def balance_transaction_id(credit_note: Mapping[str, Any]) -> str | None:

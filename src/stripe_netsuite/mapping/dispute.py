@@ -11,20 +11,24 @@ the amount (and, where Stripe refunds it, the fee) in another (``dispute_reversa
   account, in the settlement currency. A journal entry, not an item line, because the
   fee is Stripe's charge to the merchant and never the customer's: it must not touch the
   customer's balance or revenue.
-* Funds reinstated: the cash comes back as a customer payment or a cash sale
-  (``options.dispute_reversal_record``) into undeposited funds, and a returned fee is
-  reversed by a journal entry the other way round.
+* Funds reinstated: the mirror of the withdrawal. When the withdrawal credited the
+  sale (a credit memo), an invoice books the same lines again (`map_reinstatement_invoice`)
+  and the cash comes back as a customer payment applied to it; otherwise as a customer
+  payment or a cash sale (``options.dispute_reversal_record``). The cash lands in
+  undeposited funds, or in Stripe clearing when it settled in another currency (the
+  payout's deposit clears it there); a returned fee is reversed by a journal entry the
+  other way round.
 * Inquiries (``warning_*``) move no money and post nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from stripe_netsuite import exceptions, money
-from stripe_netsuite.mapping import records
+from stripe_netsuite.mapping import records, reversal
 from stripe_netsuite.mapping import refund as refunds
 from stripe_netsuite.mapping import transaction as tx
 from stripe_netsuite.mapping.context import Dependency, MappingContext
@@ -35,6 +39,8 @@ FEE_PREFIX = "fee"
 FEE_REVERSAL_PREFIX = "feerev"
 REVERSAL_PREFIX = "rev"
 CREDIT_MEMO_PREFIX = "cm"
+#: externalId prefix of the invoice that books a won dispute's sale again.
+REINSTATEMENT_PREFIX = "reinv"
 
 
 def dependencies(dispute: Mapping[str, Any]) -> list[Dependency]:
@@ -64,8 +70,13 @@ def needs_credit_memo(dispute: Mapping[str, Any], ctx: MappingContext) -> bool:
     )
 
 
-def map_dispute_credit_memo(dispute: Mapping[str, Any], ctx: MappingContext) -> NetSuiteRecord:
-    """The credit memo reversing the disputed amount of an invoiced charge."""
+def map_dispute_credit_memo(
+    dispute: Mapping[str, Any],
+    ctx: MappingContext,
+    *,
+    sale: Sequence[reversal.SaleLine] = (),
+) -> NetSuiteRecord:
+    """The credit memo reversing the disputed part of the sale's lines, pro rata."""
     sid = _sid(dispute)
     currency = tx.currency_of(dispute, sid)
     withdrawal = _require_bt(dispute, "dispute", sid)
@@ -79,11 +90,49 @@ def map_dispute_credit_memo(dispute: Mapping[str, Any], ctx: MappingContext) -> 
         source=dispute,
         balance_transaction=withdrawal,
         prefix=CREDIT_MEMO_PREFIX,
+        sale=sale,
     )
 
 
-def map_dispute_refund(dispute: Mapping[str, Any], ctx: MappingContext) -> NetSuiteRecord | None:
-    """The cash withdrawn: a customer refund or a cash refund; None before withdrawal."""
+def map_reinstatement_invoice(
+    dispute: Mapping[str, Any],
+    ctx: MappingContext,
+    *,
+    sale: Sequence[reversal.SaleLine] = (),
+) -> NetSuiteRecord | None:
+    """When a dispute whose withdrawal credited the sale is won: an invoice booking the
+    same lines again (revenue, tax and receivable restored); None otherwise."""
+    sid = _sid(dispute)
+    reinstated = _bt(dispute, "dispute_reversal")
+    if reinstated is None or not needs_credit_memo(dispute, ctx):
+        return None
+    currency = tx.currency_of(dispute, sid)
+    return refunds.credit_memo(
+        ctx,
+        sid=sid,
+        currency=currency,
+        when=_when(reinstated, dispute),
+        value=_reinstated(dispute, reinstated, sid),
+        text=f"Dispute {sid} won: sale reinstated",
+        source=dispute,
+        balance_transaction=reinstated,
+        prefix=REINSTATEMENT_PREFIX,
+        sale=sale,
+        record_type="invoice",
+        role="dispute_reinstatement",
+    )
+
+
+def map_dispute_refund(
+    dispute: Mapping[str, Any],
+    ctx: MappingContext,
+    *,
+    sale: Sequence[reversal.SaleLine] = (),
+) -> NetSuiteRecord | None:
+    """The cash withdrawn: a customer refund or a cash refund; None before withdrawal.
+
+    A cash refund credits the sale's lines pro rata when *sale* is given.
+    """
     sid = _sid(dispute)
     withdrawal = _bt(dispute, "dispute")
     if stage(dispute) == "inquiry" or withdrawal is None:
@@ -92,7 +141,9 @@ def map_dispute_refund(dispute: Mapping[str, Any], ctx: MappingContext) -> NetSu
     value = _disputed(dispute, sid)
     when = _when(withdrawal, dispute)
     if ctx.account.options.dispute_refund_record == "cashRefund":
-        return _cash_refund(dispute, ctx, sid=sid, currency=currency, value=value, when=when)
+        return _cash_refund(
+            dispute, ctx, sid=sid, currency=currency, value=value, when=when, sale=sale
+        )
     target = linked_id(dispute, "credit_memo") or ctx.credit_memo_ids.get(sid)
     if not target:
         if needs_credit_memo(dispute, ctx):
@@ -128,15 +179,25 @@ def map_dispute_fee(dispute: Mapping[str, Any], ctx: MappingContext) -> NetSuite
     return _fee_entry(dispute, ctx, sid=sid, currency=currency, fee=fee, reverse=False)
 
 
-def map_dispute_reversal(dispute: Mapping[str, Any], ctx: MappingContext) -> list[NetSuiteRecord]:
+def map_dispute_reversal(
+    dispute: Mapping[str, Any],
+    ctx: MappingContext,
+    *,
+    apply_to: str | None = None,
+    sale: Sequence[reversal.SaleLine] = (),
+) -> list[NetSuiteRecord]:
     """When funds are reinstated: the cash reversal and, if Stripe returned it, the fee
-    reversal. Empty before that."""
+    reversal. Empty before that.
+
+    *apply_to* is the reinstatement invoice (`map_reinstatement_invoice`), which the
+    customer payment then pays; the payment is left unapplied without one.
+    """
     sid = _sid(dispute)
     reinstated = _bt(dispute, "dispute_reversal")
     if reinstated is None:
         return []
     currency = tx.currency_of(dispute, sid)
-    value = _disputed(dispute, sid)
+    value = _reinstated(dispute, reinstated, sid)
     when = _when(reinstated, dispute)
     body = tx.header(
         ctx,
@@ -147,20 +208,39 @@ def map_dispute_reversal(dispute: Mapping[str, Any], ctx: MappingContext) -> lis
         entity_field=None,
         memo="dispute won: funds reinstated",
     )
-    tx.put_exchange_rate(body, ctx, reinstated, currency)
-    body["undepFunds"] = True
+    rate = tx.put_exchange_rate(body, ctx, reinstated, currency)
+    if rate is not None and ctx.account.gl.stripe_clearing:
+        # Settled in another currency: like a payment, it waits in Stripe clearing, which
+        # the payout's deposit clears at Stripe's amount.
+        body["undepFunds"] = False
+        body["account"] = {"id": ctx.account.gl.stripe_clearing}
+    else:
+        body["undepFunds"] = True
     customer = ctx.require_customer(sid)
-    if ctx.account.options.dispute_reversal_record == "cashSale":
+    if apply_to:
+        body["customer"] = customer
+        body["payment"] = value
+        if ctx.account.gl.receivables:
+            body["arAcct"] = {"id": ctx.account.gl.receivables}
+        body["apply"] = sublist([tx.apply_line(apply_to, value)])
+        record_type = "customerPayment"
+    elif ctx.account.options.dispute_reversal_record == "cashSale":
         body["entity"] = customer
-        item = refunds.refund_item(ctx, dispute, sid)
-        body["item"] = sublist([tx.item_line(item, value, description=f"Dispute {sid} won")])
+        body["item"] = sublist(
+            _lines(dispute, ctx, sid=sid, currency=currency, value=value, sale=sale, won=True)
+        )
         record_type = "cashSale"
     else:
         body["customer"] = customer
         body["payment"] = value
         record_type = "customerPayment"
     body.update(tx.body_fields(ctx, record_type, dispute))
-    records = [NetSuiteRecord(record_type, body["externalId"], body, sid, "dispute_reversal")]
+    replace = ("apply",) if apply_to else ("item",) if record_type == "cashSale" else ()
+    records = [
+        NetSuiteRecord(
+            record_type, body["externalId"], body, sid, "dispute_reversal", replace=replace
+        )
+    ]
     returned = _fees(dispute, "dispute_reversal")
     if returned:
         fee_currency, fee = returned
@@ -178,6 +258,7 @@ def _cash_refund(
     currency: str,
     value: Decimal,
     when: int,
+    sale: Sequence[reversal.SaleLine] = (),
 ) -> NetSuiteRecord:
     body = tx.header(
         ctx, sid=sid, currency=currency, when=when, memo=f"dispute: {_text(dispute.get('reason'))}"
@@ -185,10 +266,29 @@ def _cash_refund(
     tx.put_exchange_rate(body, ctx, _bt(dispute, "dispute"), currency)
     if ctx.account.gl.stripe_clearing:
         body["account"] = {"id": ctx.account.gl.stripe_clearing}
-    item = refunds.refund_item(ctx, dispute, sid)
-    body["item"] = sublist([tx.item_line(item, value, description=f"Dispute {sid}")])
+    body["item"] = sublist(
+        _lines(dispute, ctx, sid=sid, currency=currency, value=value, sale=sale, won=False)
+    )
     body.update(tx.body_fields(ctx, "cashRefund", dispute))
     return NetSuiteRecord("cashRefund", body["externalId"], body, sid, "refund")
+
+
+def _lines(
+    dispute: Mapping[str, Any],
+    ctx: MappingContext,
+    *,
+    sid: str,
+    currency: str,
+    value: Decimal,
+    sale: Sequence[reversal.SaleLine],
+    won: bool,
+) -> list[dict[str, Any]]:
+    """A cash refund's or cash sale's lines: the sale's pro rata, else the refund item."""
+    text = f"Dispute {sid} won" if won else f"Dispute {sid}"
+    if sale:
+        return reversal.pro_rata(sale, value, currency=currency, sid=sid, text=text)
+    item = refunds.refund_item(ctx, dispute, sid)
+    return [tx.item_line(item, value, description=text)]
 
 
 def _fee_entry(
@@ -259,6 +359,11 @@ def _bts(dispute: Mapping[str, Any], category: str) -> list[Mapping[str, Any]]:
     return found
 
 
+def balance_transaction(dispute: Mapping[str, Any], category: str) -> Mapping[str, Any] | None:
+    """The dispute's withdrawal (``dispute``) or reinstatement (``dispute_reversal``)."""
+    return _bt(dispute, category)
+
+
 def _bt(dispute: Mapping[str, Any], category: str) -> Mapping[str, Any] | None:
     found = _bts(dispute, category)
     return found[0] if found else None
@@ -271,6 +376,16 @@ def _require_bt(dispute: Mapping[str, Any], category: str, sid: str) -> Mapping[
             f"the dispute has no {category} balance transaction", stripe_id=sid
         )
     return bt
+
+
+def _reinstated(dispute: Mapping[str, Any], bt: Mapping[str, Any], sid: str) -> Decimal:
+    """What came back: the reinstatement's own amount when it settled in the dispute's
+    currency; else the disputed amount (the balance transaction is in another currency)."""
+    currency = tx.currency_of(dispute, sid)
+    amount = bt.get("amount")
+    if str(bt.get("currency", "")).lower() == currency and isinstance(amount, int):
+        return tx.amount(amount, currency, where="dispute reinstatement amount")
+    return _disputed(dispute, sid)
 
 
 def _disputed(dispute: Mapping[str, Any], sid: str) -> Decimal:

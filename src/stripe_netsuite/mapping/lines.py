@@ -2,8 +2,9 @@
 
 Item lines at Stripe's line amounts, a discount line after each discounted line,
 billing-credit lines, a shipping line and, with ``options.tax = lines``, one tax line
-per exclusive Stripe tax amount; with ``codes``, a tax code and Stripe's tax on each
-line. The result adds up to the document's ``total`` (checked by the callers).
+per Stripe tax amount (a tax-inclusive line is booked at its net, its tax on the tax
+line); with ``codes``, a tax code and Stripe's tax on each line (inclusive tax likewise
+taken out of the amount). The result adds up to the document's ``total`` (checked by the callers).
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ def document_lines(
         )
         if tax_mode == "codes":
             _code_line_tax(line, stripe_line, ctx, currency=currency, sid=sid)
+        elif tax_mode == "lines":
+            _take_out_inclusive(line, stripe_line, currency=currency)
         lines.append({**line, **extra})
         for entry in stripe_line.get("discount_amounts") or []:
             if not entry.get("amount"):
@@ -165,6 +168,8 @@ def _shipping_lines(
     )
     if ctx.account.options.tax == "codes" and isinstance(cost, Mapping):
         _code_line_tax(line, cost, ctx, currency=currency, sid=sid)
+    elif ctx.account.options.tax == "lines" and isinstance(cost, Mapping):
+        _take_out_inclusive(line, cost, currency=currency)
     return [line]
 
 
@@ -178,13 +183,59 @@ def _doc_taxes(invoice: Mapping[str, Any]) -> list[tx.Tax]:
     return found
 
 
+def _inclusive_tax(source: Mapping[str, Any], currency: str) -> Decimal:
+    found = tx.taxes(source, "taxes", "tax_amounts")
+    return sum(
+        (tx.amount(t.amount, currency, where="taxes") for t in found if t.inclusive), Decimal(0)
+    )
+
+
+def _take_out_inclusive(line: dict[str, Any], source: Mapping[str, Any], *, currency: str) -> None:
+    """``options.tax = lines``: the tax inside a tax-inclusive price leaves the item line.
+
+    The line keeps its net (amount less the inclusive tax, so income is booked net) and
+    the tax goes out on the tax lines with the exclusive tax.
+    """
+    inclusive = _inclusive_tax(source, currency)
+    if not inclusive:
+        return
+    kept: dict[str, Any] = {k: line[k] for k in ("revRecStartDate", "revRecEndDate") if k in line}
+    line.update(
+        tx.item_line(
+            line["item"]["id"],
+            line["amount"] - inclusive,
+            quantity=line["quantity"],
+            description=line.get("description"),
+        )
+    )
+    line.update(kept)
+
+
 def _tax_lines(
     invoice: Mapping[str, Any], ctx: MappingContext, *, currency: str, sid: str
 ) -> list[dict[str, Any]]:
-    """One line per exclusive tax amount; inclusive tax is already inside the line amounts."""
+    """One line per Stripe tax amount, inclusive ones taken out of their lines first.
+
+    An inclusive tax the lines do not carry (a payload with document totals only) cannot
+    be taken out of any line, so it is refused rather than booked twice.
+    """
     lines = []
-    for tax in _doc_taxes(invoice):
-        if tax.inclusive or not tax.amount:
+    inside = sum((_inclusive_tax(ln, currency) for ln in stripe_lines(invoice)), Decimal(0))
+    cost = invoice.get("shipping_cost")
+    if isinstance(cost, Mapping):
+        inside += _inclusive_tax(cost, currency)
+    doc_taxes = _doc_taxes(invoice)
+    named = sum(
+        (tx.amount(t.amount, currency, where="total_taxes") for t in doc_taxes if t.inclusive),
+        Decimal(0),
+    )
+    if named != inside:
+        raise exceptions.MappingError(
+            f"the document's inclusive tax is {named} but its lines carry {inside}",
+            stripe_id=sid,
+        )
+    for tax in doc_taxes:
+        if not tax.amount:
             continue
         item = ctx.account.items.tax_item
         if not item:
@@ -216,7 +267,7 @@ def _code_line_tax(
         key = "+".join(sorted(r or "" for r in rate_ids))
     else:
         key = next(iter(rate_ids)) or ""
-    code = ctx.tax_code_ids.get(key)
+    code = ctx.tax_code_ids.get(key) or ctx.tax_code_ids.get("*")
     if not code:
         raise exceptions.MappingError(
             f"no NetSuite tax code for Stripe tax rate {key or '(automatic tax)'}",

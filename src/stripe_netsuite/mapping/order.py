@@ -47,7 +47,7 @@ def map_order(order: Mapping[str, Any], ctx: MappingContext) -> NetSuiteRecord:
     elif kind == "checkout.session":
         sid = tx.stripe_id(order, "checkout session", "cs_")
         currency = tx.currency_of(order, sid)
-        lines = _session_lines(order, ctx, sid=sid, currency=currency)
+        lines = session_lines(order, ctx, sid=sid, currency=currency)
         total = order.get("amount_total")
     else:
         raise exceptions.MappingError(
@@ -95,9 +95,10 @@ def _legacy_lines(
     return lines
 
 
-def _session_lines(
+def session_lines(
     session: Mapping[str, Any], ctx: MappingContext, *, sid: str, currency: str
 ) -> list[dict[str, Any]]:
+    """The session's lines: items (net of inclusive tax), discounts, shipping and tax."""
     lines: list[dict[str, Any]] = []
     tax_lines: list[dict[str, Any]] = []
     for entry in _session_items(session):
@@ -165,7 +166,7 @@ def _session_taxes(
                 line.update(tx.item_line(line["item"]["id"], net, quantity=qty, description=text))
             line["taxCode"] = {"id": code}
             line["tax1Amt"] = line.get("tax1Amt", Decimal(0)) + value
-        elif not inclusive:
+        elif not inclusive or mode == "lines":
             if mode == "none":
                 raise exceptions.MappingError(
                     "the session carries exclusive tax but options.tax is 'none'", stripe_id=sid
@@ -174,6 +175,11 @@ def _session_taxes(
                 raise exceptions.MappingError(
                     "the session carries tax but items.tax_item is not set", stripe_id=sid
                 )
+            if inclusive:
+                # The price holds its tax: the line keeps the net, the tax goes to tax.
+                net = line["amount"] - value
+                qty, text = line["quantity"], line.get("description")
+                line.update(tx.item_line(line["item"]["id"], net, quantity=qty, description=text))
             out.append(tx.item_line(ctx.account.items.tax_item, value, description="Tax"))
     return out
 

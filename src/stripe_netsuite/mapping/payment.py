@@ -135,8 +135,14 @@ def map_charge_invoice(charge: Mapping[str, Any], ctx: MappingContext) -> NetSui
 
 
 def needs_invoice(charge: Mapping[str, Any], ctx: MappingContext) -> bool:
-    """Whether a standalone charge gets an invoice of its own before its payment."""
-    has_invoice = bool(tx.id_of(charge.get("invoice")) or linked_id(charge, "invoice"))
+    """Whether a standalone charge gets an invoice of its own before its payment.
+
+    A charge that paid a Stripe invoice (``invoice`` on older payloads, else the invoice the
+    flow found through its invoice payment: ``ctx.invoice_id``) is not standalone.
+    """
+    has_invoice = bool(
+        tx.id_of(charge.get("invoice")) or linked_id(charge, "invoice") or ctx.invoice_id
+    )
     return ctx.account.options.create_invoices_for_payments and not has_invoice
 
 

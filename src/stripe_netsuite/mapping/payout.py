@@ -13,10 +13,11 @@ context and result types live in `payout_context` and are re-exported here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
-from stripe_netsuite import exceptions, kinds
-from stripe_netsuite.mapping import payout_records
+from stripe_netsuite import exceptions, kinds, money
+from stripe_netsuite.mapping import deposit_parts, payout_records, payout_summary
 from stripe_netsuite.mapping.context import Dependency
 from stripe_netsuite.mapping.metadata import linked_id
 from stripe_netsuite.mapping.payout_context import (
@@ -25,8 +26,9 @@ from stripe_netsuite.mapping.payout_context import (
     DepositContext,
     DepositResult,
 )
-from stripe_netsuite.mapping.payout_lines import LineBuilder
+from stripe_netsuite.mapping.payout_lines import Line, LineBuilder
 from stripe_netsuite.mapping.reconciliation import SUSPENSE_MEMO, deposit_total
+from stripe_netsuite.mapping.records import NetSuiteRecord
 from stripe_netsuite.mapping.transaction import id_of
 
 #: Payout statuses whose deposit is reversed by a journal entry.
@@ -46,15 +48,25 @@ __all__ = [
 
 def dependencies(balance_transactions: Sequence[Mapping[str, Any]]) -> list[Dependency]:
     """The charges, refunds and disputes whose NetSuite records the deposit references."""
-    found: list[Dependency] = []
+    # A dict keeps the first-seen order and finds a repeat at once (payouts run to tens
+    # of thousands of balance transactions).
+    found: dict[Dependency, None] = {}
     for bt in balance_transactions:
         kind = kinds.for_reporting_category(str(bt.get("reporting_category")))
         source = id_of(bt.get("source"))
         if kind is not None and source:
-            dep = Dependency(kind.name, source)
-            if dep not in found:
-                found.append(dep)
-    return found
+            found.setdefault(Dependency(kind.name, source), None)
+    return list(found)
+
+
+def reinstated_disputes(balance_transactions: Sequence[Mapping[str, Any]]) -> frozenset[str]:
+    """The disputes whose funds the payout gives back (``dispute_reversal`` lines)."""
+    return frozenset(
+        source
+        for bt in balance_transactions
+        if bt.get("reporting_category") == "dispute_reversal"
+        and (source := id_of(bt.get("source")))
+    )
 
 
 def linked_deposit_id(payout: Mapping[str, Any]) -> str | None:
@@ -67,8 +79,10 @@ def map_deposit(
     balance_transactions: Sequence[Mapping[str, Any]],
     ctx: DepositContext,
 ) -> DepositResult:
-    """The NetSuite records for a payout: a deposit, or a journal entry for a negative
-    payout, plus a reversing journal entry when the payout failed or was canceled.
+    """The NetSuite records for a payout: its deposits (one, or several of at most
+    ``options.deposit_max_lines`` lines), a journal entry for a negative payout, or one
+    summary journal under ``options.payout_posting = "summary"``; plus a reversing journal
+    entry when the payout failed or was canceled.
 
     Raises `MappingError` for malformed input or missing configuration, and
     `NeedsAttention` for suspense lines under ``options.unmappable_deposit_lines = block``.
@@ -88,7 +102,14 @@ def map_deposit(
                 f"{a.balance_transaction_id} ({a.reason})" for a in blocked
             ),
         )
-    if po.amount < 0:
+    detail = None
+    if ctx.account.options.payout_posting == "summary":
+        records = [payout_summary.summary_journal(po, lines, ctx)]
+        detail = (
+            payout_summary.detail_name(po, ctx),
+            payout_summary.detail_csv(po, lines, ctx),
+        )
+    elif po.amount < 0:
         records = [payout_records.negative_payout_journal(po, lines, ctx)]
         alerts += tuple(
             Alert(
@@ -100,7 +121,29 @@ def map_deposit(
             if line.sublist == "payment"
         )
     else:
-        records = [payout_records.deposit(po, lines, ctx)]
+        records = _deposits(po, lines, ctx)
     if po.status in REVERSED_STATUSES:
         records.append(payout_records.failure_journal(po, ctx))
-    return DepositResult(tuple(records), alerts, linked_deposit_id(payout))
+    return DepositResult(tuple(records), alerts, linked_deposit_id(payout), detail)
+
+
+def _deposits(po: CheckedPayout, lines: list[Line], ctx: DepositContext) -> list[NetSuiteRecord]:
+    parts = deposit_parts.split(
+        lines,
+        max_lines=ctx.account.options.deposit_max_lines,
+        clearing=ctx.account.gl.stripe_clearing,
+        payout_id=po.id,
+        min_parts=ctx.deposit_parts,
+    )
+    records = [
+        payout_records.deposit(po, part.lines, ctx, number=part.number, of=part.of)
+        for part in parts
+    ]
+    total = sum((deposit_total(r.body) for r in records), Decimal(0))
+    if total != money.to_decimal(po.amount, po.currency):
+        # Unreachable by construction; kept so a regression can never post a wrong split.
+        raise exceptions.MappingError(
+            f"the {len(records)} deposits add up to {total}, not the payout amount",
+            stripe_id=po.id,
+        )
+    return records

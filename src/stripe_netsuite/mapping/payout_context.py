@@ -46,6 +46,9 @@ class DepositContext:
     dispute_fee_ids: Mapping[str, str] = field(default_factory=_empty)
     #: The same for fees Stripe returned on a won dispute.
     dispute_fee_reversal_ids: Mapping[str, str] = field(default_factory=_empty)
+    #: How many deposits the payout was posted as before: a re-post keeps at least as many,
+    #: so none is left behind holding payments twice.
+    deposit_parts: int = 1
 
     @property
     def stripe_account_id(self) -> str:
@@ -72,6 +75,8 @@ class DepositResult:
     records: tuple[NetSuiteRecord, ...]
     alerts: tuple[Alert, ...] = ()
     linked_id: str | None = None
+    #: Summary posting: the detail CSV's file name and text.
+    detail: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

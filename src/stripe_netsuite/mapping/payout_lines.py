@@ -31,6 +31,10 @@ class Line:
     suspense: bool = False
     #: The (first) balance transaction behind the line.
     source: str = ""
+    #: Position of that balance transaction in the payout's listing; -1 for a line that
+    #: sums many (fees, exchange differences, the remainder). A split deposit keeps the
+    #: lines of one balance transaction together and in this order.
+    order: int = -1
 
 
 @dataclass
@@ -57,15 +61,23 @@ class LineBuilder:
         self.pending_reversals: list[tuple[Mapping[str, Any], str | None, int]] = []
         self.fx_minor = 0
         self.fx_count = 0
+        # Balance transaction id → its position in the listing (see `Line.order`).
+        self.positions: dict[str, int] = {}
 
     # -- intake ---------------------------------------------------------------------
 
     def add(self, bt: Mapping[str, Any]) -> None:
         """Take in one balance transaction of the payout."""
+        start = len(self.lines)
+        self._take(bt)
+        _stamp(self.lines[start:], len(self.positions) - 1)
+
+    def _take(self, bt: Mapping[str, Any]) -> None:
         btid, category, amount, fee = self._read(bt)
         if btid in self.seen:
             return  # listed twice (pages that overlapped): it moved the money once
         self.seen.add(btid)
+        self.positions[btid] = len(self.positions)
         source = id_of(bt.get("source"))
         if btid in self.po.own_ids or (
             category in ("payout", "payout_reversal") and source == self.po.id
@@ -81,6 +93,9 @@ class LineBuilder:
             self._cleared(btid, amount, source, self.ctx.refund_ids, "refund")
         elif category == "dispute":
             self._cleared(btid, amount, source, self.ctx.dispute_ids, "dispute withdrawal")
+        elif category == "dispute_reversal" and bt.get("exchange_rate") not in (None, ""):
+            # Settled from another currency: the reinstatement waits in Stripe clearing.
+            self._cleared(btid, amount, source, self.ctx.dispute_ids, "dispute reversal")
         elif category == "dispute_reversal":
             self._dispute_reversal(btid, amount, source)
         elif category == "partial_capture_reversal":
@@ -273,21 +288,13 @@ class LineBuilder:
     def finish(self) -> list[Line]:
         """Every line: charges closed, fees aggregated, any remainder explained."""
         for bt, charge, amount in self.pending_reversals:
-            entry = self.charges.get(charge) if charge else None
-            if entry is not None:
-                entry.stripe += amount  # the payment records the captured amount only
-                continue
-            btid = str(bt["id"])
-            if charge is None:
-                self._by_category(bt, btid, "partial_capture_reversal", amount, charge)
-                continue
-            # Its charge was paid out in another payout, whose deposit booked the
-            # released part to Stripe clearing: clear it here.
-            self._line(
-                self._clearing(), amount, f"Stripe {charge}: uncaptured part released ({btid})"
-            )
+            start = len(self.lines)
+            self._reversal(bt, charge, amount)
+            _stamp(self.lines[start:], self.positions.get(str(bt["id"]), -1))
         for charge, entry in self.charges.items():
+            start = len(self.lines)
             self._close_charge(charge, entry)
+            _stamp(self.lines[start:], self.positions.get(entry.bt_ids[0], -1))
         self._close_fx()
         for (account, label, direction), bucket in self.fees.items():
             noun = "balance transaction" if bucket.count == 1 else "balance transactions"
@@ -297,6 +304,19 @@ class LineBuilder:
             self.lines.append(Line(direction, account, bucket.minor, memo))
         self._close_remainder()
         return self.lines
+
+    def _reversal(self, bt: Mapping[str, Any], charge: str | None, amount: int) -> None:
+        entry = self.charges.get(charge) if charge else None
+        if entry is not None:
+            entry.stripe += amount  # the payment records the captured amount only
+            return
+        btid = str(bt["id"])
+        if charge is None:
+            self._by_category(bt, btid, "partial_capture_reversal", amount, charge)
+            return
+        # Its charge was paid out in another payout, whose deposit booked the
+        # released part to Stripe clearing: clear it here.
+        self._line(self._clearing(), amount, f"Stripe {charge}: uncaptured part released ({btid})")
 
     def _close_charge(self, charge: str, entry: _Charge) -> None:
         label = f"Stripe {charge} ({', '.join(entry.bt_ids)})"
@@ -384,6 +404,11 @@ class _Charge:
     #: Authorized but not captured (minor units of the charge), released by a
     #: partial-capture reversal that may fall in another payout.
     released: int = 0
+
+
+def _stamp(lines: list[Line], order: int) -> None:
+    for line in lines:
+        line.order = order
 
 
 def _configured(accounts: Mapping[str, str], category: str) -> str | None:

@@ -16,6 +16,24 @@ from stripe_netsuite.mapping.records import NetSuiteRecord, external_id_for, sub
 MEMO_LIMIT = 4000
 
 
+def part_role(number: int) -> str:
+    """The link role (and externalId prefix) of deposit *number* of a split payout; the
+    first keeps the payout's own, so a payout that grows past one deposit keeps it."""
+    role = kinds.get("payout").role
+    return role if number == 1 else f"{role}_part_{number}"
+
+
+def part_number(role: str) -> int | None:
+    """The deposit number a link role stands for (`part_role` read back), or None."""
+    base = kinds.get("payout").role
+    if role == base:
+        return 1
+    prefix = f"{base}_part_"
+    if role.startswith(prefix) and role[len(prefix) :].isdigit():
+        return int(role[len(prefix) :])
+    return None
+
+
 def _memo(text: str) -> str:
     return text[:MEMO_LIMIT]
 
@@ -24,9 +42,10 @@ def _amount(minor: int, currency: str) -> Decimal:
     return money.to_decimal(minor, currency)
 
 
-def _header(
+def header(
     po: CheckedPayout, ctx: DepositContext, role_prefix: str | None, when: int
 ) -> dict[str, Any]:
+    """The header fields every payout record shares: externalId, date, currency, subsidiary."""
     body: dict[str, Any] = {
         "externalId": external_id_for(ctx.stripe_account_id, po.id, role_prefix),
         "tranDate": tran_date(when),
@@ -45,7 +64,8 @@ def _header(
     return body
 
 
-def _bank(po: CheckedPayout, ctx: DepositContext) -> str:
+def bank_account(po: CheckedPayout, ctx: DepositContext) -> str:
+    """The bank account configured for the payout's currency."""
     found = ctx.account.gl.bank.get(po.currency)
     if not found:
         raise exceptions.MappingError(
@@ -56,11 +76,17 @@ def _bank(po: CheckedPayout, ctx: DepositContext) -> str:
     return found
 
 
-def deposit(po: CheckedPayout, lines: list[Line], ctx: DepositContext) -> NetSuiteRecord:
-    """The bank deposit: payments selected, other lines in, cash back out; it totals the payout."""
-    body = _header(po, ctx, None, po.date)
-    body["account"] = {"id": _bank(po, ctx)}
-    body["memo"] = _memo(f"Stripe payout {po.id}")
+def deposit(
+    po: CheckedPayout, lines: list[Line], ctx: DepositContext, *, number: int = 1, of: int = 1
+) -> NetSuiteRecord:
+    """The bank deposit: payments selected, other lines in, cash back out; it totals the
+    payout, or, as deposit *number* of *of*, its part of it."""
+    role = part_role(number)
+    body = header(po, ctx, None if number == 1 else role, po.date)
+    body["account"] = {"id": bank_account(po, ctx)}
+    body["memo"] = _memo(
+        f"Stripe payout {po.id}" + (f", deposit {number} of {of}" if of > 1 else "")
+    )
     sublists: dict[str, list[dict[str, Any]]] = {"payment": [], "other": [], "cashback": []}
     for line in lines:
         value = _amount(line.minor, po.currency)
@@ -81,18 +107,17 @@ def deposit(po: CheckedPayout, lines: list[Line], ctx: DepositContext) -> NetSui
         if items:
             body[name] = sublist(items)
     total = deposit_total(body)
-    if total != _amount(po.amount, po.currency):
+    if of == 1 and total != _amount(po.amount, po.currency):
         # Unreachable by construction; kept so a regression can never post a wrong deposit.
         raise exceptions.MappingError(
             f"deposit lines add up to {total}, not the payout amount", stripe_id=po.id
         )
+    if total < 0:
+        raise exceptions.MappingError(
+            f"deposit {number} of {of} would total {total}", stripe_id=po.id
+        )
     return NetSuiteRecord(
-        "deposit",
-        body["externalId"],
-        body,
-        po.id,
-        kinds.get("payout").role,
-        ("payment", "other", "cashback"),
+        "deposit", body["externalId"], body, po.id, role, ("payment", "other", "cashback")
     )
 
 
@@ -100,7 +125,7 @@ def negative_payout_journal(
     po: CheckedPayout, lines: list[Line], ctx: DepositContext
 ) -> NetSuiteRecord:
     """A negative payout as a journal entry: a deposit cannot take money out of the bank."""
-    body = _header(po, ctx, None, po.date)
+    body = header(po, ctx, None, po.date)
     body["memo"] = _memo(f"Stripe payout {po.id}: withdrawal to cover a negative balance")
     journal: list[dict[str, Any]] = []
     for line in lines:
@@ -132,7 +157,7 @@ def negative_payout_journal(
             )
     journal.append(
         {
-            "account": {"id": _bank(po, ctx)},
+            "account": {"id": bank_account(po, ctx)},
             "credit": _amount(-po.amount, po.currency),
             "memo": _memo(f"Stripe payout {po.id} debited from the bank"),
         }
@@ -145,7 +170,7 @@ def negative_payout_journal(
 
 def failure_journal(po: CheckedPayout, ctx: DepositContext) -> NetSuiteRecord:
     """The journal entry that moves a failed or canceled payout back to the Stripe balance."""
-    body = _header(po, ctx, "payout_failure", po.failure_date)
+    body = header(po, ctx, "payout_failure", po.failure_date)
     body["memo"] = _memo(f"Stripe payout {po.id} {po.status}: reverses its deposit")
     clearing = ctx.account.gl.stripe_clearing
     if not clearing:
@@ -166,7 +191,7 @@ def failure_journal(po: CheckedPayout, ctx: DepositContext) -> NetSuiteRecord:
                 "memo": _memo(f"Stripe payout {po.id} returned to the Stripe balance"),
             },
             {
-                "account": {"id": _bank(po, ctx)},
+                "account": {"id": bank_account(po, ctx)},
                 out: value,
                 "memo": _memo(f"Stripe payout {po.id} {po.status}"),
             },

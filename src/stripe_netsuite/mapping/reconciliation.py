@@ -31,6 +31,10 @@ class PayoutReport:
     difference: Decimal
     #: ``(memo, amount)`` of each suspense line; cash-back lines are negative.
     suspense_lines: list[tuple[str, Decimal]] = field(default_factory=list)
+    #: A payout split into several deposits: ``(deposit, total)`` of each, its NetSuite
+    #: internal id (or ``missing``) and its total (None when missing); they add up to
+    #: ``netsuite_total``. Empty for a payout with one deposit.
+    deposits: list[tuple[str, Decimal | None]] = field(default_factory=list)
 
     @property
     def ties_out(self) -> bool:
@@ -79,6 +83,39 @@ def compare(
     )
 
 
+def compare_parts(
+    payout: Mapping[str, Any],
+    parts: Sequence[tuple[str, Mapping[str, Any] | None]],
+    *,
+    suspense_account: str | None = None,
+) -> PayoutReport:
+    """Compare a Stripe payout with the deposits it was split into: ``(internal id, body)``
+    of each, in order, the body None when NetSuite no longer has it (a difference).
+
+    Each deposit counts with NetSuite's own ``total`` when the body has one (what the bank
+    statement is matched against), else by `deposit_total`.
+    """
+    first = compare(payout, None)
+    places = Decimal(1).scaleb(-money.exponent(first.currency))
+    totals: list[tuple[str, Decimal | None]] = []
+    suspense: list[tuple[str, Decimal]] = []
+    for internal_id, body in parts:
+        if body is None:
+            totals.append((f"{internal_id} missing", None))
+            continue
+        if body.get("total") is not None:
+            total = _number(body["total"], "total").quantize(places)
+        else:
+            total = deposit_total(body)
+        totals.append((internal_id, total))
+        suspense.extend(iter_suspense(body, suspense_account))
+    found = sum((t for _, t in totals if t is not None), Decimal(0))
+    return PayoutReport(
+        first.payout_id, first.currency, first.stripe_amount, found,
+        first.stripe_amount - found, suspense, totals,
+    )  # fmt: skip
+
+
 def any_difference(reports: Sequence[PayoutReport]) -> bool:
     """Whether any payout lacks its deposit or differs from it."""
     return any(not r.ties_out for r in reports)
@@ -102,8 +139,10 @@ def render(reports: Sequence[PayoutReport]) -> str:
         rows.append((report.payout_id, report.currency.upper(), str(report.stripe_amount),
                      total, str(report.difference), status))  # fmt: skip
         notes[len(rows) - 1] = [
-            f"    suspense {amount:>14}  {memo}" for memo, amount in report.suspense_lines
-        ]
+            f"    deposit {index} of {len(report.deposits)}  {label:<14} "
+            f"{'-' if total is None else total:>14}"
+            for index, (label, total) in enumerate(report.deposits, start=1)
+        ] + [f"    suspense {amount:>14}  {memo}" for memo, amount in report.suspense_lines]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
     right = {2, 3, 4}
     out: list[str] = []

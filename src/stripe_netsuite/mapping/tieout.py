@@ -30,6 +30,7 @@ from enum import StrEnum
 from typing import Any
 
 from stripe_netsuite import money
+from stripe_netsuite.mapping import reversal
 from stripe_netsuite.mapping import transaction as tx
 
 Obj = Mapping[str, Any]
@@ -167,6 +168,7 @@ def stripe_figures(
     customers: Iterable[Obj] = (),
     customer_balance_transactions: Iterable[Obj] = (),
     charges: Iterable[Obj] = (),
+    checkout_sessions: Iterable[Obj] = (),
     invoice_payments: Iterable[Obj] = (),
     refunds: Iterable[Obj] = (),
     disputes: Iterable[Obj] = (),
@@ -177,6 +179,8 @@ def stripe_figures(
 
     ``paid_out`` holds the ids of the balance transactions that settled payouts took.
     """
+    # Each is read more than once below.
+    invoices, charges, invoice_payments = list(invoices), list(charges), list(invoice_payments)
     tally = _Tally()
     for inv in invoices:
         if inv.get("status") not in POSTED_INVOICES:
@@ -207,19 +211,54 @@ def stripe_figures(
             # Granted by hand: a credit (negative) is a price concession, a debit a charge.
             tally.add(entry["currency"], Line.NET_SALES, int(entry["amount"]), entry["id"])
     invoiced = {_id(p.get("payment", {}).get("payment_intent")) for p in invoice_payments}
+    raised = {(inv.get("metadata") or {}).get("netsuite_invoice_id") for inv in invoices} - {None}
+    sold = {
+        _id(cs.get("payment_intent")): (
+            int(cs.get("amount_total") or 0),
+            int((cs.get("total_details") or {}).get("amount_tax") or 0),
+        )
+        for cs in checkout_sessions
+        if cs.get("status") == "complete"
+    }
     for ch in charges:
         if ch.get("status") != "succeeded" or _id(ch.get("invoice")):
             continue
         if _id(ch.get("payment_intent")) in invoiced:
             continue
+        if (ch.get("metadata") or {}).get("netsuite_invoice_id") in raised:
+            continue  # paid a NetSuite-raised invoice (its link): that invoice is the sale
         captured = ch.get("amount_captured", ch.get("amount"))
-        tally.add(ch["currency"], Line.NET_SALES, int(captured or 0), ch["id"])
-    for ref in refunds:
-        if ref.get("status") in ("succeeded", "pending") and ref["id"] not in covered:
-            tally.add(ref["currency"], Line.NET_SALES, -int(ref["amount"]), ref["id"])
-    for dispute in disputes:
-        if dispute.get("status") == "lost":
-            tally.add(dispute["currency"], Line.NET_SALES, -int(dispute["amount"]), dispute["id"])
+        # A Checkout sale's tax is the session's (its invoice splits it out).
+        taxed = sold.get(_id(ch.get("payment_intent")), (0, 0))[1]
+        tally.add(ch["currency"], Line.TAX, taxed, ch["id"])
+        tally.add(ch["currency"], Line.NET_SALES, int(captured or 0) - taxed, ch["id"])
+    # A refund or lost dispute of an invoiced charge gives back the invoice's tax pro rata.
+    sales = _sales_of_charges(invoices, charges, invoice_payments)
+    for ch in charges:
+        if _id(ch.get("payment_intent")) in sold and ch["id"] not in sales:
+            sales[ch["id"]] = sold[_id(ch.get("payment_intent"))]
+    balance_transactions = list(balance_transactions)  # read twice
+    # The uncaptured part of an authorization released as a "refund" was never a sale.
+    released = {
+        bt["id"]
+        for bt in balance_transactions
+        if bt.get("reporting_category") == "partial_capture_reversal"
+    }
+    given_back = [
+        r
+        for r in refunds
+        if r.get("status") in ("succeeded", "pending")
+        and _id(r.get("balance_transaction")) not in released
+    ]
+    given_back += [dp for dp in disputes if _withdrawn(dp)]
+    for obj in given_back:
+        if obj["id"] in covered:
+            continue
+        value = int(obj["amount"])
+        total, tax = sales.get(_id(obj.get("charge")) or "", (0, 0))
+        taxed = reversal.tax_share(value, tax, total)
+        tally.add(obj["currency"], Line.TAX, -taxed, obj["id"])
+        tally.add(obj["currency"], Line.NET_SALES, -(value - taxed), obj["id"])
     done = set(paid_out)
     for bt in balance_transactions:
         category = bt.get("reporting_category")
@@ -229,6 +268,33 @@ def stripe_figures(
         booked_fee = int(bt.get("fee") or 0) if category in ("dispute", "dispute_reversal") else 0
         tally.add(bt["currency"], Line.IN_TRANSIT, int(bt["amount"]) - booked_fee, bt["id"])
     return tally.figures()
+
+
+def _withdrawn(dispute: Obj) -> bool:
+    """Funds withdrawn and not given back: lost, or still open after the withdrawal."""
+    status = str(dispute.get("status", ""))
+    if status == "lost":
+        return True
+    return status in ("needs_response", "under_review") and bool(
+        dispute.get("balance_transactions")
+    )
+
+
+def _sales_of_charges(
+    invoices: Iterable[Obj], charges: Iterable[Obj], invoice_payments: Iterable[Obj]
+) -> dict[str, tuple[int, int]]:
+    """The (total, tax) of the invoice each charge paid, by charge id."""
+    documents = {inv["id"]: (int(inv.get("total") or 0), _tax(inv)) for inv in invoices}
+    by_intent = {
+        _id(p.get("payment", {}).get("payment_intent")): _id(p.get("invoice"))
+        for p in invoice_payments
+    }
+    found: dict[str, tuple[int, int]] = {}
+    for ch in charges:
+        invoice = _id(ch.get("invoice")) or by_intent.get(_id(ch.get("payment_intent")))
+        if invoice in documents:
+            found[ch["id"]] = documents[invoice]
+    return found
 
 
 def netsuite_figures(rows: Iterable[GLRow], accounts: Accounts) -> dict[tuple[str, Line], Decimal]:

@@ -29,6 +29,11 @@ Sleep = Callable[[float], Awaitable[None]]
 #: Logs methods, paths, statuses, codes and sizes of the exchanges, never a body.
 log = logging.getLogger(__name__)
 
+#: Told of each exchange: (method, HTTP status or 0 when no answer came, seconds on the
+#: wire). `stripe_netsuite.engine.metrics` adds one; an observer must not raise.
+Observer = Callable[[str, int, float], None]
+OBSERVERS: list[Observer] = []
+
 RECORD_PATH = "/services/rest/record/v1"
 SUITEQL_PATH = "/services/rest/query/v1/suiteql"
 
@@ -214,6 +219,15 @@ class NetSuiteClient:
             external_id=body.get("externalId"),
         )
 
+    async def delete(self, record_type: str, internal_id: str | int) -> None:
+        """Delete a record; one already gone (404) counts as deleted, so a retry is safe."""
+        await self._retrying(
+            "DELETE",
+            self.record_url(record_type, internal_id),
+            record_type=record_type,
+            missing_ok=True,
+        )
+
     async def upsert(
         self,
         record_type: str,
@@ -387,10 +401,15 @@ class NetSuiteClient:
                     # A long wait for a slot: sign again, a TBA timestamp may have aged.
                     request.headers.update(await self.auth.headers(method, full_url))
                 self.calls += 1
+                sent_at = time.monotonic()
                 try:
                     response = await self._http.send(request)
                 except httpx.HTTPError as exc:
+                    for observe in OBSERVERS:
+                        observe(method, 0, time.monotonic() - sent_at)
                     raise errors.classify(exc, **where) from exc
+                for observe in OBSERVERS:
+                    observe(method, response.status_code, time.monotonic() - sent_at)
             log.debug(
                 "netsuite answered method=%s path=%s status=%s bytes=%s",
                 method,

@@ -15,6 +15,17 @@ from stripe_netsuite import exceptions
 
 #: Error codes that mean "slow down", whatever the HTTP status says.
 RETRIABLE_CODES = frozenset({"CONCURRENCY_LIMIT_EXCEEDED", "UNEXPECTED_ERROR"})
+# A posting refused for its accounting period: NetSuite points at ``postingPeriod`` or says so.
+_PERIOD_TEXT = re.compile(r"\bperiod\b.*\b(closed|locked)\b", re.IGNORECASE)
+
+
+class PeriodClosed(exceptions.NetSuiteRejected):
+    """NetSuite refused the posting: its accounting period is closed or locked.
+
+    Parked, never retried in a loop: the job runs again at the automatic retry of parked jobs,
+    and posts once the period reopens or the account's ``closed_periods`` policy moves it.
+    """
+
 
 # NetSuite's own documentation shows a 429 body that is not valid JSON; fall back to this.
 _CODE_IN_TEXT = re.compile(r'"o:errorCode"\s*:\s*"([A-Za-z_]+)"')
@@ -63,6 +74,12 @@ def _described(response: httpx.Response) -> str | None:
     return f"an answer that is not a NetSuite error ({kind}, {len(response.content)} bytes)"
 
 
+def _period_refusal(info: ErrorDetails) -> bool:
+    if (info.error_path or "").lower() == "postingperiod":
+        return True
+    return bool(info.detail and _PERIOD_TEXT.search(info.detail))
+
+
 def retry_after(response: httpx.Response) -> float | None:
     """Seconds from a ``Retry-After`` header (delta or HTTP date), if there is one."""
     value = response.headers.get("Retry-After")
@@ -91,6 +108,7 @@ def classify(
       (a record changed under us) → `NetSuiteRetriable`, with ``retry_after`` when
       NetSuite sent ``Retry-After``;
     * 401 (the client has already re-authenticated once) → `AuthenticationFailed`;
+    * 400 naming ``postingPeriod`` or saying the period is closed or locked → `PeriodClosed`;
     * every other 4xx (``USER_ERROR``, ``INVALID_CONTENT``, missing or invalid fields,
       403, 404 where a record must exist) → `NetSuiteRejected`.
     """
@@ -122,6 +140,10 @@ def classify(
         return exceptions.NetSuiteRetriable(retry_after=retry_after(subject), **facts)
     if status == 401:
         return exceptions.AuthenticationFailed(**facts)
+    if status == 400 and _period_refusal(info):
+        return PeriodClosed(
+            "NetSuite refused the posting: its accounting period is closed or locked", **facts
+        )
     if status >= 400:
         return exceptions.NetSuiteRejected(**facts)
     return exceptions.NetSuiteRejected(f"unexpected answer from NetSuite: HTTP {status}", **facts)

@@ -39,6 +39,11 @@ class Governor(Protocol):
         """The most requests this process ever held at once."""
         ...
 
+    @property
+    def waiting(self) -> int:
+        """Requests of this process waiting for a slot right now."""
+        ...
+
     def slot(self) -> AbstractAsyncContextManager[None]:
         """Wait for a free slot, hold it for the body of the ``async with``."""
         ...
@@ -49,7 +54,12 @@ class Governor(Protocol):
 
 
 class LocalGovernor:
-    """An in-process, adaptive semaphore of *limit* slots."""
+    """An in-process, adaptive semaphore of *limit* slots.
+
+    Waiters queue first in, first out, and a release hands its slot to exactly one of
+    them: with dozens of jobs waiting at 100 ms a request, waking them all to race for
+    each slot cost more CPU than the requests.
+    """
 
     def __init__(self, limit: int) -> None:
         if limit < 1:
@@ -59,7 +69,7 @@ class LocalGovernor:
         self.allowed = float(limit)
         self._in_flight = 0
         self._max_in_flight = 0
-        self._changed: asyncio.Condition | None = None
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
 
     @property
     def in_flight(self) -> int:
@@ -68,6 +78,10 @@ class LocalGovernor:
     @property
     def max_in_flight(self) -> int:
         return self._max_in_flight
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiters)
 
     def penalize(self) -> None:
         """Halve the pace (never below one request at a time)."""
@@ -86,26 +100,43 @@ class LocalGovernor:
 
     async def acquire(self) -> None:
         """Wait until fewer than ``int(allowed)`` requests are in flight, then take a slot."""
-        changed = self._condition()
-        async with changed:
-            await changed.wait_for(lambda: self._in_flight < int(self.allowed))
-            self._in_flight += 1
-            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+        if not self._waiters and self._in_flight < int(self.allowed):
+            self._take()
+            return
+        granted = asyncio.get_running_loop().create_future()
+        self._waiters.append(granted)
+        try:
+            await granted  # the slot is taken for this waiter by `_hand_on`
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():
+                # Handed a slot in the same moment as cancelled: pass it on.
+                self._in_flight -= 1
+                self._hand_on()
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(granted)
+            raise
 
     async def release(self, *, succeeded: bool = True) -> None:
         """Give the slot back; a success earns back a fraction of a step of pace."""
-        changed = self._condition()
-        async with changed:
-            self._in_flight -= 1
-            if succeeded and self.allowed < self.limit:
-                # One full window of successes at the current pace adds one slot.
-                self.allowed = min(float(self.limit), self.allowed + 1 / self.allowed)
-            changed.notify_all()
+        self._in_flight -= 1
+        if succeeded and self.allowed < self.limit:
+            # One full window of successes at the current pace adds one slot.
+            self.allowed = min(float(self.limit), self.allowed + 1 / self.allowed)
+        self._hand_on()
 
-    def _condition(self) -> asyncio.Condition:
-        if self._changed is None:
-            self._changed = asyncio.Condition()
-        return self._changed
+    def _take(self) -> None:
+        self._in_flight += 1
+        self._max_in_flight = max(self._max_in_flight, self._in_flight)
+
+    def _hand_on(self) -> None:
+        # Slots go to the longest waiters, as many as the pace has room for.
+        while self._waiters and self._in_flight < int(self.allowed):
+            waiter = self._waiters.popleft()
+            if waiter.done():  # cancelled while queued
+                continue
+            self._take()
+            waiter.set_result(None)
 
 
 def lock_key(account_id: str) -> int:
@@ -167,6 +198,11 @@ class PostgresGovernor:
     @property
     def max_in_flight(self) -> int:
         return self._local.max_in_flight
+
+    @property
+    def waiting(self) -> int:
+        # Waiting for the local pace, or for one of the account's advisory locks.
+        return self._local.waiting + self._waiting
 
     @property
     def allowed(self) -> float:

@@ -5,11 +5,25 @@ handling is switched off so that we emit ``BEGIN`` ourselves: writers that read
 before they write (the queue's claim) ask for ``BEGIN IMMEDIATE`` through
 :func:`write_transaction`, which takes SQLite's single write lock up front instead of
 failing with ``SQLITE_BUSY`` when upgrading a read lock.
+
+``synchronous=NORMAL`` in WAL mode syncs the log at each checkpoint, not at each commit:
+a committed transaction survives the engine's process being killed (the log is in the
+operating system's hands), and a power cut can lose only the last commits, never corrupt
+the file. What such a loss can undo is safe to redo: a job written as done runs again
+(NetSuite writes are upserts by externalId), and an inbox row comes back with the events
+poll, whose cursor is in the same file and goes back with it.
+
+Inside one process the threads that write to a SQLite file queue on a lock of their own
+before ``BEGIN IMMEDIATE``: SQLite's busy handler would have them sleep and poll for
+the file's lock instead, which costs CPU and lets a late thread overtake a waiting one.
+Other processes still meet at SQLite's lock.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +72,7 @@ def make_database(url: str) -> sa.Engine:
         )
         sa.event.listen(database, "connect", _sqlite_connect)
         sa.event.listen(database, "begin", _sqlite_begin)
+        _WRITERS[database] = threading.RLock()
         return database
     if backend == "postgresql":
         return sa.create_engine(url, pool_pre_ping=True)
@@ -93,12 +108,20 @@ def _sqlite_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+#: The in-process writers' lock of each SQLite database made by `make_database`.
+_WRITERS: weakref.WeakKeyDictionary[sa.Engine, threading.RLock] = weakref.WeakKeyDictionary()
+
+
 @contextlib.contextmanager
 def write_transaction(database: sa.Engine) -> Iterator[sa.Connection]:
     """One transaction that will write; on SQLite it holds the write lock from the start."""
-    with database.connect() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.execution_options(**{_IMMEDIATE: True})
+    writers = _WRITERS.get(database)
+    if writers is None:
+        with database.connect() as conn, conn.begin():
+            yield conn
+        return
+    with writers, database.connect() as conn:
+        conn.execution_options(**{_IMMEDIATE: True})
         with conn.begin():
             yield conn
 

@@ -89,6 +89,38 @@ def to_record(
         return [_link(row) for row in conn.execute(stmt, values)]
 
 
+def of_object(
+    conn_or_engine: sa.Connection | sa.Engine, *, account: str, stripe_id: str
+) -> list[Link]:
+    """Every link of one Stripe object, whatever its role (a split payout has several
+    deposits), ordered by role."""
+    stmt = (
+        sa.select(links)
+        .where(links.c.account == account, links.c.stripe_id == stripe_id)
+        .order_by(links.c.role)
+    )
+    with db.connection(conn_or_engine) as conn:
+        return [_link(row) for row in conn.execute(stmt)]
+
+
+def of_objects(
+    conn_or_engine: sa.Connection | sa.Engine, *, account: str, stripe_ids: Sequence[str]
+) -> list[Link]:
+    """Every link of many Stripe objects at once (a payout's thousands of payments), read
+    in batches of `IN_BATCH` ids."""
+    found: list[Link] = []
+    with db.connection(conn_or_engine) as conn:
+        for start in range(0, len(stripe_ids), IN_BATCH):
+            batch = list(stripe_ids[start : start + IN_BATCH])
+            stmt = sa.select(links).where(links.c.account == account, links.c.stripe_id.in_(batch))
+            found.extend(_link(row) for row in conn.execute(stmt))
+    return found
+
+
+#: Ids per ``IN (...)`` list: well under SQLite's and PostgreSQL's parameter limits.
+IN_BATCH = 500
+
+
 def put(
     database: sa.Engine | sa.Connection,
     *,

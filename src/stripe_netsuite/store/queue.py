@@ -32,47 +32,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 
 from stripe_netsuite import redaction
 from stripe_netsuite.store import db
+from stripe_netsuite.store import queue_statements as statements
+from stripe_netsuite.store.job_states import JobState as JobState
+from stripe_netsuite.store.job_states import Outcome as Outcome
 from stripe_netsuite.store.tables import ERROR_TEXT_LIMIT, attempts, jobs
 
 #: PostgreSQL advisory lock key held while claiming.
 CLAIM_LOCK_KEY = 0x534E5302
-
-
-class JobState(StrEnum):
-    """Where a job stands."""
-
-    #: Waiting for ``run_after``; at most one per object.
-    PENDING = "pending"
-    #: Claimed by a worker until ``lease_until``.
-    RUNNING = "running"
-    #: Synced.
-    DONE = "done"
-    #: Failed permanently; waits for a person (``requeue``) with ``last_error``.
-    PARKED = "parked"
-    #: Not synced by a named rule (``skip_rule``); not an error.
-    SKIPPED = "skipped"
-
-
-class Outcome(StrEnum):
-    """How one attempt at a job ended."""
-
-    #: The job finished.
-    DONE = "done"
-    #: A transient failure; the job went back to pending with a delay.
-    RETRY = "retry"
-    #: A permanent failure; the job was parked.
-    PARKED = "parked"
-    #: A rule skipped the job.
-    SKIPPED = "skipped"
-    #: The worker was lost mid-run (its lease ran out); recorded when the job is taken back.
-    LOST = "lost"
 
 
 #: The error class recorded for a run whose worker was lost.
@@ -150,15 +122,13 @@ def database_now(conn: sa.Connection) -> datetime:
         value = conn.execute(_PG_NOW).scalar_one()
         assert isinstance(value, datetime)
         return value.astimezone(UTC)
-    # SQLite's clock counts milliseconds. The end of the millisecond is taken, so that
-    # what was written before this moment (an inbox row's microsecond time) is not after it.
-    text = conn.execute(_SQLITE_NOW).scalar_one()
-    return datetime.fromisoformat(str(text)).replace(tzinfo=UTC) + _SQLITE_TICK
+    # SQLite has no server: its ``'now'`` is read from this host's clock by the library
+    # in this process, and every process sharing the file runs on this host (WAL needs
+    # shared memory). So the host's clock is the database's clock, without a query.
+    return datetime.now(UTC)
 
 
 _PG_NOW = sa.select(sa.func.clock_timestamp())
-_SQLITE_NOW = sa.select(sa.func.strftime("%Y-%m-%d %H:%M:%f", "now"))
-_SQLITE_TICK = timedelta(microseconds=999)
 
 
 def _same_object(table: Any, account: str, kind: str, object_id: str) -> sa.ColumnElement[bool]:
@@ -260,7 +230,7 @@ def claim(
         chosen: list[int] = []
         lost: list[sa.Row[Any]] = []
         seen: set[tuple[str, str, str]] = set()
-        for row in conn.execute(_due(conn, now, limit)):
+        for row in _due(conn, now, limit):
             key = (row.account, row.kind, row.object_id)
             if key in seen:
                 continue
@@ -277,48 +247,30 @@ def claim(
             conn.execute(sa.insert(attempts).values(**_lost_attempt(row, now, Outcome.LOST)))
         if not chosen:
             return []
-        conn.execute(
-            sa.update(jobs)
-            .where(jobs.c.id.in_(chosen))
-            .values(
-                state=JobState.RUNNING,
-                lease_until=now + timedelta(seconds=lease_seconds),
-                leased_by=worker_id,
-                claimed_at=now,
-                attempts=jobs.c.attempts + 1,
-                updated_at=now,
-            )
-        )
-        rows = conn.execute(sa.select(jobs).where(jobs.c.id.in_(chosen)).order_by(jobs.c.id))
-        claimed = {job.id: job for job in map(_job, rows)}
+        taken = conn.execute(
+            statements.claim_update(conn),
+            {"b_ids": chosen, "b_lease_until": now + timedelta(seconds=lease_seconds),
+             "b_worker": worker_id, "b_now": now},
+        )  # fmt: skip
+        claimed = {job.id: job for job in map(_job, taken)}
     return [claimed[job_id] for job_id in chosen]
 
 
-def _due(conn: sa.Connection, now: datetime, limit: int) -> sa.Select[Any]:
-    other = jobs.alias("other")
-    busy = (
-        sa.select(other.c.id)
-        .where(
-            other.c.account == jobs.c.account,
-            other.c.kind == jobs.c.kind,
-            other.c.object_id == jobs.c.object_id,
-            other.c.id != jobs.c.id,
-            other.c.state == JobState.RUNNING,
-            other.c.lease_until > now,
-        )
-        .exists()
-    )
-    due = sa.or_(
-        sa.and_(jobs.c.state == JobState.PENDING, jobs.c.run_after <= now),
-        sa.and_(jobs.c.state == JobState.RUNNING, jobs.c.lease_until <= now),
-    )
+def _due(conn: sa.Connection, now: datetime, limit: int) -> list[sa.Row[Any]]:
+    """The jobs a claim may take, oldest ``run_after`` first, with a few spare rows.
+
+    Two queries, each walking the ``(state, run_after)`` index in order and stopping at
+    its limit: one ``OR`` of the two states would sort every due job on each claim, a
+    cost that grows with the backlog.
+    """
     # A few spare rows: two due jobs of one object yield only one claim.
-    stmt = (
-        sa.select(jobs).where(due, ~busy).order_by(jobs.c.run_after, jobs.c.id).limit(limit * 2 + 8)
-    )
-    if db.is_postgres(conn):
-        stmt = stmt.with_for_update(skip_locked=True, of=jobs)
-    return stmt
+    values = {"b_now": now, "b_limit": limit * 2 + 8}
+    rows = [
+        *conn.execute(statements.due(conn, JobState.RUNNING), values),
+        *conn.execute(statements.due(conn, JobState.PENDING), values),
+    ]
+    rows.sort(key=lambda row: (row.run_after, row.id))
+    return rows
 
 
 def _lost_attempt(row: sa.Row[Any], now: datetime, outcome: Outcome) -> dict[str, Any]:
@@ -389,16 +341,14 @@ def _record_attempt(
     outcome: Outcome,
     error: BaseException | None = None,
 ) -> None:
+    stmt = db.prebuilt(conn, "queue.record_attempt", lambda: sa.insert(attempts))
     conn.execute(
-        sa.insert(attempts).values(
-            job_id=job.id,
-            started_at=job.claimed_at or now,
-            finished_at=now,
-            outcome=outcome,
-            error_class=None if error is None else type(error).__name__,
-            error_message=None if error is None else error_message(error),
-        )
-    )
+        stmt,
+        {"job_id": job.id, "started_at": job.claimed_at or now, "finished_at": now,
+         "outcome": outcome,
+         "error_class": None if error is None else type(error).__name__,
+         "error_message": None if error is None else error_message(error)},
+    )  # fmt: skip
 
 
 def _finish(
@@ -411,9 +361,9 @@ def _finish(
 ) -> bool:
     with db.write_transaction(database) as conn:
         now = database_now(conn)
-        stmt = sa.update(jobs).where(_leased(job, worker_id))
-        stmt = stmt.values(lease_until=None, updated_at=now, **values)
-        if conn.execute(stmt).rowcount != 1:
+        params = {"b_id": job.id, "b_worker": worker_id, "b_attempts": job.attempts, "b_now": now}
+        params.update({f"b_{name}": value for name, value in values.items()})
+        if conn.execute(statements.finish_update(conn, outcome), params).rowcount != 1:
             return False
         _record_attempt(conn, job, now, outcome, error)
     return True
@@ -421,19 +371,18 @@ def _finish(
 
 def complete(database: sa.Engine, job: Job, worker_id: str) -> bool:
     """Mark a leased job done; False (and nothing written) when the lease was lost."""
-    return _finish(database, job, worker_id, Outcome.DONE, {"state": JobState.DONE})
+    return _finish(database, job, worker_id, Outcome.DONE, {})
 
 
 def park(database: sa.Engine, job: Job, worker_id: str, *, error: BaseException) -> bool:
     """Park a leased job with ``last_error`` for a person; False if the lease was lost."""
-    values = {"state": JobState.PARKED, "last_error": error_text(error)}
+    values = {"last_error": error_text(error)}
     return _finish(database, job, worker_id, Outcome.PARKED, values, error)
 
 
 def skip(database: sa.Engine, job: Job, worker_id: str, *, rule: str) -> bool:
     """Record that a named rule skipped a leased job; False if the lease was lost."""
-    values = {"state": JobState.SKIPPED, "skip_rule": rule}
-    return _finish(database, job, worker_id, Outcome.SKIPPED, values)
+    return _finish(database, job, worker_id, Outcome.SKIPPED, {"skip_rule": rule})
 
 
 def retry_later(

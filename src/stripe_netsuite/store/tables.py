@@ -128,6 +128,25 @@ links = sa.Table(
     sa.Index(None, "record_type", "internal_id"),
 )
 
+#: NetSuite → Stripe: the Stripe object mirroring each NetSuite record, the system that
+#: made the pair (``netsuite``), the ``lastModifiedDate`` the engine's own last write to
+#: the NetSuite record left (its echo is not queued), and a keyed hash of the state last
+#: carried to Stripe. Ids, stamps and hashes only.
+origins = sa.Table(
+    "origins",
+    metadata,
+    sa.Column("account", sa.String(255), primary_key=True),
+    sa.Column("record_type", sa.String(64), primary_key=True),
+    sa.Column("internal_id", sa.String(64), primary_key=True),
+    sa.Column("stripe_id", sa.String(255), nullable=False),
+    sa.Column("origin", sa.String(16), nullable=False),
+    sa.Column("own_stamp", sa.String(32), nullable=True),
+    sa.Column("state_hash", sa.String(64), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index(None, "account", "stripe_id"),
+)
+
 cursors = sa.Table(
     "cursors",
     metadata,
@@ -181,5 +200,63 @@ vault_secrets = sa.Table(
     sa.Column("nonce", sa.LargeBinary(), nullable=False),
     sa.Column("ciphertext", sa.LargeBinary(), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+#: Console users: a login, a role and a scrypt hash of the password (`store.users`).
+console_users = sa.Table(
+    "console_users",
+    metadata,
+    sa.Column("login", sa.String(64), primary_key=True),
+    #: ``viewer``, ``operator`` or ``admin``.
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    #: Failed logins in a row; reset by a successful one.
+    sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("locked_until", UTCDateTime(), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+#: Console sessions, by the SHA-256 of the cookie's token (the token itself is not kept).
+console_sessions = sa.Table(
+    "console_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column(
+        "login",
+        sa.String(64),
+        sa.ForeignKey("console_users.login", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+)
+
+#: Every operator action in the console: who, what, on which target, when.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", RowId, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("login", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(255), nullable=True),
+    #: Our own words and ids (a note's text is in `job_triage`), never business data.
+    sa.Column("detail", sa.Text(), nullable=True),
+)
+
+#: A person's handling of a parked or retrying job: resolved / ignored, assignee, note.
+job_triage = sa.Table(
+    "job_triage",
+    metadata,
+    sa.Column("job_id", RowId, sa.ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    #: ``open``, ``resolved`` or ``ignored``.
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("assignee", sa.String(64), nullable=True),
+    sa.Column("note", sa.Text(), nullable=True),
+    sa.Column("updated_by", sa.String(64), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )

@@ -54,6 +54,9 @@ class EventRef:
     #: Set when an ``*.updated`` event changed nothing but keys the engine writes back
     #: into this object's metadata: each of them with its new value. Empty otherwise.
     write_backs: tuple[WriteBack, ...] = ()
+    #: Set when the object says it was made by the engine from a NetSuite record
+    #: (``metadata.sns_origin = "netsuite"``): its events are the engine's own writes.
+    netsuite_origin: bool = False
 
 
 def _length(column: sa.Column[Any]) -> int:
@@ -143,6 +146,8 @@ def event_ref(event: Any) -> EventRef:
         object_id=obj["id"],
         created=created,
         write_backs=_write_backs(event, obj),
+        netsuite_origin=isinstance(obj.get("metadata"), dict)
+        and obj["metadata"].get("sns_origin") == "netsuite",
     )
 
 

@@ -147,6 +147,12 @@ def test_inclusive_tax(tax_mode: str) -> None:
             Decimal("2.00"),
             {"id": "90"},
         )
+    elif tax_mode == "lines":
+        # The net to income, the tax inside the price to the tax item.
+        assert [(ln["item"]["id"], ln["amount"]) for ln in items(body)] == [
+            ("700", Decimal("10.00")),
+            ("502", Decimal("2.00")),
+        ]
     else:
         assert first["amount"] == Decimal("12.00")
         assert len(items(body)) == 1

@@ -132,7 +132,8 @@ def test_single_currency_account_has_no_currency_or_rate() -> None:
 def test_invoice_for_standalone_charge() -> None:
     c = charge(2500, description="Setup fee")
     assert needs_invoice(c, ctx(create_invoices_for_payments=True))
-    assert not needs_invoice(c, ctx())
+    assert needs_invoice(c, ctx())
+    assert not needs_invoice(c, ctx(create_invoices_for_payments=False))
     assert not needs_invoice(charge(invoice="in_1"), ctx(create_invoices_for_payments=True))
     record = map_charge_invoice(c, ctx(create_invoices_for_payments=True))
     assert record.record_type == "invoice"

@@ -62,9 +62,12 @@ async def test_a_penalized_governor_admits_fewer_at_once() -> None:
     for _ in range(5):
         await asyncio.sleep(0)
     assert governor.in_flight == 3
+    assert governor.max_in_flight == 3
     release.set()
     await asyncio.gather(*tasks)
-    assert governor.max_in_flight == 3
+    # Successes earn the pace back one slot per window of them (3 → 4 after four).
+    assert governor.max_in_flight == 4
+    assert governor.allowed > 4
 
 
 async def test_a_failed_request_frees_its_slot_without_earning_pace() -> None:

@@ -9,7 +9,15 @@ import copy
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from stripe_netsuite_sandbox.netsuite import chart, dictionary, errors, gl, rules, validation
+from stripe_netsuite_sandbox.netsuite import (
+    chart,
+    dictionary,
+    errors,
+    gl,
+    periods,
+    rules,
+    validation,
+)
 from stripe_netsuite_sandbox.netsuite.dictionary import Dictionary
 from stripe_netsuite_sandbox.netsuite.ledger import CUSTOMER_FIELD, Context, Ledger, lines, ref_id
 from stripe_netsuite_sandbox.netsuite.store import Body, Store
@@ -52,6 +60,7 @@ class Account:
         db_path: str | None,
         on_write: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        period_years: tuple[int, int] = (periods.FIRST_YEAR, periods.LAST_YEAR),
     ) -> None:
         self.dic: Dictionary = dictionary.load()
         self.store = Store(
@@ -64,7 +73,7 @@ class Account:
         self.clock = clock
         self.on_write = on_write
         # Chart records missing from a saved file (an older chart) are added; others are kept.
-        for rtype, body in chart.records():
+        for rtype, body in [*chart.records(), *periods.records(*period_years)]:
             if self.store.get(rtype, str(body["id"])) is None:
                 self.store.save(rtype, body)
         self.ledger.rebuild(self.store)
@@ -285,6 +294,8 @@ class Account:
             body[created_field] = stamp
         if "lastModifiedDate" in schema.fields or rtype in dictionary.EXTRA_TYPES:
             body["lastModifiedDate"] = stamp
+        if rtype in dictionary.TRANSACTION_TYPES:
+            periods.check(self.store, rtype, body, old)
         self.store.save(rtype, body)
         if rtype in dictionary.TRANSACTION_TYPES:
             self.ledger.record(rtype, body)

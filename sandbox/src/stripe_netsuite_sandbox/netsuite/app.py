@@ -18,7 +18,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from stripe_netsuite_sandbox.netsuite import auth, errors, gl, governance, jsonio, suiteql
+from stripe_netsuite_sandbox.netsuite import (
+    auth,
+    errors,
+    gl,
+    governance,
+    jsonio,
+    periods,
+    suiteql,
+    user,
+)
 from stripe_netsuite_sandbox.netsuite.account import Account
 from stripe_netsuite_sandbox.netsuite.filters import compile_filter
 from stripe_netsuite_sandbox.netsuite.governance import Governor, Policy, Stats
@@ -56,6 +65,8 @@ class SandboxConfig:
     allow_any_bearer: bool = False
     #: How long an injected hang lasts before the answer (a 500) is written.
     hang_seconds: float = 120.0
+    #: First and last fiscal year of the accounting-period calendar (``periods``).
+    period_years: tuple[int, int] = (periods.FIRST_YEAR, periods.LAST_YEAR)
 
 
 class _Sandbox:
@@ -64,7 +75,9 @@ class _Sandbox:
     def __init__(self, config: SandboxConfig) -> None:
         self.config = config
         self.stats = Stats()
-        self.account = Account(db_path=config.db_path, on_write=self._count_write)
+        self.account = Account(
+            db_path=config.db_path, on_write=self._count_write, period_years=config.period_years
+        )
         key = auth.load_public_key(config.public_key_pem) if config.public_key_pem else None
         self.auth = auth.Authenticator(
             auth.Credentials(
@@ -252,6 +265,13 @@ class _Sandbox:
         self.stats.reset()
         return JSONResponse(self.stats.as_json())
 
+    async def set_period(self, request: Request) -> Response:
+        # Close, lock or reopen one month: {"closed": true}, {"arLocked": false}, ...
+        raw = await request.body()
+        change = periods.Change.from_json(jsonio.loads(raw) if raw.strip() else {})
+        found = periods.set_flags(self.account.store, request.path_params["key"], change)
+        return Response(jsonio.dumps(found), media_type="application/json")
+
     async def get_gl(self, request: Request) -> Response:
         params = request.query_params
         acc = self.account
@@ -275,6 +295,12 @@ class _Sandbox:
             ],
         }
         return Response(jsonio.dumps(out), media_type="application/json")
+
+    async def user_action(self, request: Request) -> Response:
+        raw = await request.body()
+        body = jsonio.loads(raw) if raw.strip() else {}
+        answer = user.act(self.account, request.path_params["action"], body)
+        return Response(jsonio.dumps(answer), media_type="application/json")
 
     async def get_records(self, request: Request) -> Response:
         renderer = self._renderer(request)
@@ -407,8 +433,10 @@ def create_app(config: SandboxConfig) -> Any:
         Route(rec + "/{rtype}/{rid}/{sub:path}", sandbox.subresource, methods=["GET", "POST"]),
         Route("/__sandbox/stats", sandbox.get_stats, methods=["GET"]),
         Route("/__sandbox/stats/reset", sandbox.reset_stats, methods=["POST"]),
+        Route("/__sandbox/periods/{key}", sandbox.set_period, methods=["POST"]),
         Route("/__sandbox/records", sandbox.get_records, methods=["GET"]),
         Route("/__sandbox/gl", sandbox.get_gl, methods=["GET"]),
+        Route("/__sandbox/user/{action:path}", sandbox.user_action, methods=["POST"]),
         Route(
             "/services/rest/{rest:path}",
             sandbox.unknown,

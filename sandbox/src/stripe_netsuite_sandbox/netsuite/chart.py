@@ -72,6 +72,10 @@ CUSTOMER_CREDIT = "23"
 REALIZED_FX = "25"
 ROUNDING = "26"
 CUSTOMER_DEPOSITS = "27"
+#: Expense an uncollectible invoice is written off to.
+BAD_DEBT = "29"
+#: Refunds paid outside Stripe (a credit note's out-of-band amount), for reclassifying.
+OUT_OF_BAND_REFUNDS = "30"
 
 PAYMENT_METHOD_STRIPE = "1"
 PAYMENT_METHOD_CASH = "2"
@@ -91,6 +95,8 @@ PRICE_LEVEL_CUSTOM = "-1"
 
 #: The first internal id handed to records created through the API.
 FIRST_ID = 1000
+#: Custom date body fields the account has on its transactions (``custbody_*``).
+CUSTOM_BODY_FIELDS = frozenset({"custbody_stripe_date"})
 
 _CURRENCY_NAMES = {
     USD: ("USD", "US Dollar", "$"),
@@ -205,6 +211,8 @@ def _accounts() -> list[tuple[str, dict[str, Any]]]:
         acct(REALIZED_FX, "7200", "Realized Gain/Loss", "OthExpense", special="RealizedERV"),
         acct(ROUNDING, "7300", "Rounding Gain/Loss", "OthExpense", special="RndERV"),
         acct(CUSTOMER_DEPOSITS, "2400", "Customer Deposits", "OthCurrLiab", special="CustDep"),
+        acct(BAD_DEBT, "6300", "Bad Debt", "Expense"),
+        acct(OUT_OF_BAND_REFUNDS, "1950", "Refunds Paid Outside Stripe", "OthCurrAsset"),
     ]
 
 

@@ -18,9 +18,23 @@ from stripe_netsuite_sandbox.netsuite.ledger import (
 )
 from stripe_netsuite_sandbox.netsuite.store import Body
 
+#: NetSuite refuses a bank deposit with more lines than this (selected payments, other
+#: deposits and cash back together); businesses with more payments split the deposit.
+MAX_LINES = 10_000
+
+
+def _line_count(body: Body) -> int:
+    selected = sum(1 for line in lines(body, "payment") if line.get("deposit") is not False)
+    return selected + len(lines(body, "other")) + len(lines(body, "cashback"))
+
 
 def check(ctx: Context, body: Body) -> set[str]:
     me = str(body["id"])
+    count = _line_count(body)
+    if count > MAX_LINES:
+        raise errors.user_error(
+            f"A deposit cannot have more than {MAX_LINES:,} lines; this one has {count:,}."
+        )
     account_id = ref_id(body, "account")
     if account_id is None:
         raise errors.missing("Account")

@@ -12,6 +12,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from stripe_netsuite_sandbox.netsuite import custom_fields
+
 #: Reference targets that mean "any item" (the browser types the item column as kitItem).
 ITEM_TYPES = (
     "serviceSaleItem",
@@ -145,6 +147,10 @@ def load() -> Dictionary:
     records = {name: _schema(name, rec) for name, rec in raw["records"].items()}
     for name in EXTRA_TYPES:
         records.setdefault(name, _extra_schema(name))
+    for rtype, fname, ftype, read_only in custom_fields.FIELDS:
+        schema = records[rtype]
+        schema.fields[fname] = FieldSpec(fname, ftype, None, None, None, read_only)
+        schema.by_lower[fname.lower()] = fname
     schemas = {name: _schema(name, sch) for name, sch in raw["schemas"].items()}
     return Dictionary(
         records=records,

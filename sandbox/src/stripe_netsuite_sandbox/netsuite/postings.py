@@ -70,6 +70,8 @@ class Impact:
     problems: tuple[str, ...] = ()
     #: False for a sales order: its lines are NetSuite's non-posting impact.
     posting: bool = True
+    #: The internal id of the accounting period it posts to (``postingPeriod``).
+    period: str | None = None
 
     @property
     def debits(self) -> Decimal:
@@ -158,6 +160,7 @@ def impact(store: Store, ledger: Ledger, rtype: str, body: Body) -> Impact:
         lines=tuple(_convert(sheet, tid, digits)),
         problems=tuple(sheet.problems),
         posting=rtype not in NON_POSTING,
+        period=ref_id(body, "postingPeriod"),
     )
 
 

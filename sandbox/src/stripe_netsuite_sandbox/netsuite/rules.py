@@ -278,6 +278,8 @@ def derive(ctx: Context, rtype: str, body: Body) -> None:
         body["amountPaid"] = applied
         body["amountRemaining"] = total - applied
         body["status"] = {"id": "B" if total - applied == 0 else "A"}
+        if body.get("voided"):
+            body["status"] = {"id": "V"}
     elif rtype in ("creditMemo", "customerPayment"):
         applied = _preview_applied(ctx, me, body)
         refunded = ctx.ledger.applied_to(me)

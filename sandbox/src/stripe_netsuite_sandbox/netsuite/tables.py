@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from stripe_netsuite_sandbox.netsuite import dictionary, postings
+from stripe_netsuite_sandbox.netsuite import dictionary, periods, postings
 from stripe_netsuite_sandbox.netsuite.ledger import lines, precision, quantize, ref_id
 from stripe_netsuite_sandbox.netsuite.render import ref_name
 from stripe_netsuite_sandbox.netsuite.store import Body, Store
@@ -51,6 +51,7 @@ TABLES = (
     "account",
     "subsidiary",
     "currency",
+    "accountingperiod",
 )
 ACCOUNTING_LINE_COLUMNS = frozenset(
     {
@@ -69,6 +70,7 @@ ACCOUNTING_LINE_COLUMNS = frozenset(
         "amountunpaid",
         "paymentamountused",
         "paymentamountunused",
+        "postingperiod",
         # Sandbox additions: NetSuite keeps transaction-currency amounts on transactionline.
         "foreignamount",
         "debitforeignamount",
@@ -146,6 +148,8 @@ def rows(account: Account, table: str) -> Iterator[Row]:
                 yield row
     elif table == "transactionline":
         yield from _line_rows(account)
+    elif table == "accountingperiod":
+        yield from periods.rows(store)
     else:
         yield from _accounting_rows(account)
 
@@ -245,6 +249,7 @@ def _accounting_rows(account: Account) -> Iterator[Row]:
                 "credit": line.credit,
                 "posting": "T" if found.posting else "F",
                 "exchangerate": line.exchange_rate,
+                "postingperiod": found.period,
                 "foreignamount": foreign,
                 "debitforeignamount": foreign if foreign > 0 else None,
                 "creditforeignamount": -foreign if foreign < 0 else None,
@@ -293,6 +298,8 @@ def columns(account: Account, table: str) -> set[str]:
         }
     elif table == "transactionaccountingline":
         return set(ACCOUNTING_LINE_COLUMNS)
+    elif table == "accountingperiod":
+        return set(periods.COLUMNS)
     elif table == "transactionline":
         names |= {
             "taxline",

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from stripe_netsuite_sandbox.netsuite import dictionary, errors
+from stripe_netsuite_sandbox.netsuite import chart, dictionary, errors
 from stripe_netsuite_sandbox.netsuite.dictionary import Dictionary, FieldSpec, Schema
 from stripe_netsuite_sandbox.netsuite.store import Body, Store
 
@@ -56,6 +56,9 @@ class Converter:
                 continue
             path = f"{prefix}{key}"
             spec = schema.lookup(key)
+            if spec is None and top and key in chart.CUSTOM_BODY_FIELDS:
+                out[key] = self._custom_date(key, value, path)
+                continue
             if spec is None:
                 self._unknown(key, path)
                 continue
@@ -66,6 +69,12 @@ class Converter:
                 continue
             out[spec.name] = self._value(schema, spec, value, path)
         return out
+
+    def _custom_date(self, key: str, value: Any, path: str) -> str | None:
+        # The account's custom date body fields (``chart.CUSTOM_BODY_FIELDS``).
+        if value is not None and (not isinstance(value, str) or not _DATE.match(value)):
+            raise errors.invalid_value(value, key, path)
+        return value
 
     def _unknown(self, key: str, path: str) -> None:
         if self.name_validation == "error":

@@ -21,14 +21,18 @@ from starlette.routing import Route
 
 from stripe_netsuite_sandbox.stripe import (
     charges,
+    checkout,
     clock,
     collection,
     delivery,
     disputes,
     errors,
     forms,
+    hosted,
     ledger,
     params,
+    payment_links,
+    ratelimit,
     routes,
 )
 from stripe_netsuite_sandbox.stripe.state import API_VERSION, Sandbox
@@ -62,6 +66,9 @@ class StripeSandboxConfig:
     rate_limit_rate: float = 0.0
     #: Share of /v1 requests answered 500 (`Stripe-Should-Retry: true`) before doing anything.
     server_error_rate: float = 0.0
+    #: Reads (GET /v1/...) admitted per second, as Stripe meters them (a token bucket of
+    #: one second's reads); above it, 429 ``rate_limit``. Test mode's figure; 0: no limit.
+    read_rate_limit: float = ratelimit.TEST_MODE_READS_PER_SECOND
 
     def __post_init__(self) -> None:
         for name in ("duplicate_rate", "drop_rate", "rate_limit_rate", "server_error_rate"):
@@ -72,6 +79,8 @@ class StripeSandboxConfig:
             raise ValueError("StripeSandboxConfig.api_key must not be empty")
         if self.event_retention_days < 1:
             raise ValueError("StripeSandboxConfig.event_retention_days must be at least 1")
+        if self.read_rate_limit < 0:
+            raise ValueError("StripeSandboxConfig.read_rate_limit must not be negative")
 
 
 def build_sandbox(config: StripeSandboxConfig) -> Sandbox:
@@ -97,6 +106,7 @@ def build_sandbox(config: StripeSandboxConfig) -> Sandbox:
     sb.start_clock(config.start_time if config.start_time is not None else int(time.time()))
     store.kv.setdefault("processed_until", sb.wall())
     sb.includables[("invoice", "payments")] = lambda inv: collection.payments(sb, inv)
+    sb.includables[("checkout.session", "line_items")] = lambda cs: checkout.line_items(sb, cs)
     sb.includables[("charge", "refunds")] = lambda ch: charges.refunds_list(sb, ch)
     sb.includables[("dispute", "balance_transactions")] = lambda dp: disputes.balance_transactions(
         sb, dp
@@ -194,6 +204,9 @@ async def api(request: Request) -> Response:
         sb.idempotency_key = request.headers.get("idempotency-key")
         _authenticate(sb, request)
         method, path = request.method, request.url.path
+        if method == "GET" and not request.app.state.read_limiter.admit():
+            refused = ratelimit.refusal()
+            return _response(sb, 429, refused.body(), ratelimit.REFUSAL_HEADERS)
         fault = _injected_fault(sb)
         if fault is not None:
             return fault
@@ -329,10 +342,14 @@ def create_app(config: StripeSandboxConfig | None = None) -> Starlette:
     app = Starlette(
         routes=[
             Route("/__sandbox/{name:path}", sandbox_api, methods=["GET", "POST"]),
+            Route(hosted.PATH, hosted.page, methods=["GET", "POST"]),
+            Route(checkout.PATH, checkout.page, methods=["GET", "POST"]),
+            Route(payment_links.PATH, payment_links.page, methods=["GET", "POST"]),
             Route("/{path:path}", api, methods=["GET", "POST", "DELETE"]),
         ],
         lifespan=lifespan,
     )
     app.state.sandbox = sb
     app.state.deliverer = deliverer
+    app.state.read_limiter = ratelimit.ReadLimiter(config.read_rate_limit)
     return app

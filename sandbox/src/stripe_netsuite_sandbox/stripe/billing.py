@@ -108,6 +108,7 @@ def _item_lines(sb: Sandbox, inv: Obj) -> list[Obj]:
                 pricing=dict(ii["pricing"]),
                 _item_discounts=list(ii["discounts"]),
                 _tax_rates=list(ii["tax_rates"]),
+                _tax_behavior=ii.get("_tax_behavior"),
             )
         )
     return lines
@@ -139,10 +140,13 @@ def compute(sb: Sandbox, inv: Obj) -> Obj:
             takes = pricing.allocate(off, bases)
         for ln, take in zip(eligible, takes, strict=True):
             ln["discount_amounts"].append({"amount": take, "discount": did})
+    automatic = bool((inv.get("automatic_tax") or {}).get("enabled"))
     for line in lines:
         rates = line.get("_tax_rates") or inv.get("default_tax_rates") or []
         taxable = line["amount"] - sum(d["amount"] for d in line["discount_amounts"])
         line["taxes"] = [pricing.tax_entry(r, taxable) for r in rates]
+        if automatic and not rates:
+            line["taxes"] = _automatic_taxes(sb, inv, line, taxable)
         line["pretax_credit_amounts"] = [
             {
                 "amount": d["amount"],
@@ -165,6 +169,76 @@ def compute(sb: Sandbox, inv: Obj) -> Obj:
         inv["amount_remaining"] = inv["amount_due"]
     sb.touch(inv)
     return inv
+
+
+def tax_behavior(sb: Sandbox, line: Obj) -> str:
+    """A line's tax behavior: its own (invoice item), else its price's; ``unspecified``."""
+    own = line.get("_tax_behavior")
+    if own and own != "unspecified":
+        return str(own)
+    details = (line.get("pricing") or {}).get("price_details") or {}
+    price = sb.get(details.get("price"), "price") if details.get("price") else None
+    return str((price or {}).get("tax_behavior") or "unspecified")
+
+
+def _automatic_taxes(sb: Sandbox, inv: Obj, line: Obj, taxable: int) -> list[dict[str, Any]]:
+    """Automatic tax on one line: the customer's country rate, inside the price or on top
+    of it as the line's tax behavior says (unspecified lines are refused at finalization)."""
+    behavior = tax_behavior(sb, line)
+    if behavior not in {"inclusive", "exclusive"}:
+        return []
+    cus = sb.get(inv["customer"], "customer") or {}
+    country = str((cus.get("address") or {}).get("country") or "")
+    percent = pricing.AUTOMATIC_RATES.get(country)
+    rate = automatic_rate(sb, country, percent or "0", inclusive=behavior == "inclusive")
+    return [pricing.automatic_tax_entry(rate, taxable, collecting=percent is not None)]
+
+
+def automatic_rate(sb: Sandbox, country: str, percent: str, *, inclusive: bool) -> Obj:
+    """The tax rate object automatic tax uses for *country* (made once, as Stripe Tax does)."""
+    key = f"{country or 'none'}:{'inclusive' if inclusive else 'exclusive'}"
+    for rate in sb.store.all_of("tax_rate"):
+        if rate.get("_automatic") == key:
+            return rate
+    pct = float(percent)
+    return sb.create(
+        "tax_rate",
+        "txr",
+        active=True,
+        country=country or None,
+        description=None,
+        display_name="VAT" if pct else "No tax",
+        effective_percentage=pct,
+        inclusive=inclusive,
+        jurisdiction=country or None,
+        metadata={},
+        percentage=pct,
+        rate_type="percentage",
+        state=None,
+        tax_type="vat" if pct else None,
+        _automatic=key,
+    )
+
+
+def check_automatic_tax(sb: Sandbox, inv: Obj) -> None:
+    """Refuse to finalize an automatic-tax invoice Stripe Tax could not compute."""
+    if not (inv.get("automatic_tax") or {}).get("enabled"):
+        return
+    cus = sb.get(inv["customer"], "customer") or {}
+    if not (cus.get("address") or {}).get("country"):
+        inv["automatic_tax"]["status"] = "requires_location_inputs"
+        raise errors.invalid(
+            "The customer's location isn't recognized; automatic tax needs a customer address "
+            "with a country.",
+            code="customer_tax_location_invalid",
+        )
+    for line in inv["lines"]["data"]:
+        if not line.get("_tax_rates") and tax_behavior(sb, line) == "unspecified":
+            raise errors.invalid(
+                f"Line {line['id']} has no tax behavior; automatic tax needs prices (or "
+                "invoice items) with `tax_behavior` inclusive or exclusive.",
+            )
+    inv["automatic_tax"]["status"] = "complete"
 
 
 # -- customer balance ------------------------------------------------------------------

@@ -296,8 +296,24 @@ def refund_charge(
     sb.emit("refund.created", re)
     sb.emit("charge.refunded", ch, {k: v for k, v in before.items() if ch.get(k) != v})
     if ch["_behaviour"] == "refund_fail":
-        fail_refund(sb, re, ch)
+        # As in test mode: the refund succeeds, and fails some time later.
+        re["_fails_at"] = sb.now() + REFUND_FAILS_AFTER
     return re
+
+
+#: How long after it succeeded a refund to a failing card fails (seconds).
+REFUND_FAILS_AFTER = 3600
+
+
+def fail_due_refunds(sb: Sandbox, moment: int) -> None:
+    """Refunds to a failing card whose time has come fail (run as the clock moves)."""
+    for re in sb.store.all_of("refund"):
+        at = re.get("_fails_at")
+        if at is None or at > moment or re["status"] != "succeeded":
+            continue
+        re["_fails_at"] = None
+        with sb.at(at):
+            fail_refund(sb, re, sb.need(re["charge"], "charge"))
 
 
 def fail_refund(sb: Sandbox, re: Obj, ch: Obj) -> None:

@@ -20,6 +20,7 @@ def finalize(sb: Sandbox, inv: Obj, *, attempt: bool = True) -> Obj:
             "This invoice is already finalized, you can't re-finalize a non-draft invoice."
         )
     billing.compute(sb, inv)
+    billing.check_automatic_tax(sb, inv)
     cus = sb.need(inv["customer"], "customer")
     now = billing.time_for(sb, cus)
     seq = int(cus["next_invoice_sequence"])

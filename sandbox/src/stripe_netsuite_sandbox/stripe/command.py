@@ -59,6 +59,13 @@ def parser() -> argparse.ArgumentParser:
         help="share of API requests answered 429",
     )
     p.add_argument(
+        "--read-rate-limit",
+        type=float,
+        default=25.0,
+        metavar="N",
+        help="API reads admitted per second, then 429 rate_limit (test mode: 25; 0: none)",
+    )
+    p.add_argument(
         "--server-error-rate",
         type=_rate,
         default=0.0,
@@ -90,6 +97,7 @@ def main(argv: list[str]) -> None:
         seed=args.seed,
         rate_limit_rate=args.rate_limit_rate,
         server_error_rate=args.server_error_rate,
+        read_rate_limit=args.read_rate_limit,
         settlement_currencies=tuple(args.settlement_currency),
     )
     app = create_app(config)

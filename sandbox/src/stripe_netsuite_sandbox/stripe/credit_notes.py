@@ -147,13 +147,15 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
     refund_amount = params.integer(q, "refund_amount") or 0
     credit_amount = params.integer(q, "credit_amount") or 0
     oob = params.integer(q, "out_of_band_amount") or 0
-    if post and not (refund_amount or credit_amount or oob):
+    named = _named_refunds(sb, inv, q)
+    named_total = sum(entry["amount_refunded"] for entry in named)
+    if post and not (refund_amount or credit_amount or oob or named):
         credit_amount = post
-    if refund_amount + credit_amount + oob != post:
+    if refund_amount + named_total + credit_amount + oob != post:
         raise errors.invalid(
-            f"The sum of refund_amount, credit_amount and out_of_band_amount "
-            f"({refund_amount + credit_amount + oob}) must equal the post-payment amount "
-            f"({post}).",
+            f"The sum of refund_amount, refunds, credit_amount and out_of_band_amount "
+            f"({refund_amount + named_total + credit_amount + oob}) must equal the "
+            f"post-payment amount ({post}).",
             param="refund_amount",
         )
     seq = 1 + sum(1 for cn in sb.store.all_of("credit_note") if cn["invoice"] == inv["id"])
@@ -186,7 +188,7 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
             for d in pricing.aggregate_discounts(lines)
         ],
         reason=params.string(q, "reason"),
-        refunds=[],
+        refunds=named,
         status="issued",
         subtotal=gross,
         subtotal_excluding_tax=gross - inclusive,
@@ -243,6 +245,52 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
     else:
         sb.update_event("invoice.updated", inv, before)
     return cn
+
+
+def _named_refunds(sb: Sandbox, inv: Obj, q: params.Params) -> list[dict[str, Any]]:
+    """``refunds[]``: refunds already made on the invoice's payment that the note covers."""
+    out: list[dict[str, Any]] = []
+    for i, spec in enumerate(params.array(q, "refunds")):
+        where = f"refunds[{i}]"
+        if not isinstance(spec, dict):
+            raise errors.invalid(f"Invalid {where}: expected an object.", param=where)
+        re = sb.need(str(spec.get("refund") or ""), "refund", param=f"{where}[refund]")
+        amount = params.integer(spec, "amount_refunded")
+        amount = int(re["amount"]) if amount is None else amount
+        charge = _invoice_charge(sb, inv)
+        if re.get("charge") != charge["id"]:
+            raise errors.invalid(
+                f"Refund {re['id']} is not a refund of invoice {inv['id']}'s payment.",
+                param=f"{where}[refund]",
+            )
+        if re.get("status") not in {"succeeded", "pending"}:
+            raise errors.invalid(
+                f"Refund {re['id']} is {re.get('status')}; only a succeeded or pending "
+                "refund can be linked to a credit note.",
+                param=f"{where}[refund]",
+            )
+        used = amount + sum(
+            int(entry["amount_refunded"])
+            for cn in sb.store.all_of("credit_note")
+            if cn["status"] == "issued"
+            for entry in cn["refunds"]
+            if entry["refund"] == re["id"]
+        )
+        if amount <= 0 or used > int(re["amount"]):
+            raise errors.invalid(
+                f"amount_refunded ({amount}) must be positive and, with what other credit "
+                f"notes cover, no more than refund {re['id']}'s amount ({re['amount']}).",
+                param=f"{where}[amount_refunded]",
+            )
+        out.append(
+            {
+                "amount_refunded": amount,
+                "refund": re["id"],
+                "type": "refund",
+                "payment_record_refund": None,
+            }
+        )
+    return out
 
 
 def _invoice_charge(sb: Sandbox, inv: Obj) -> Obj:

@@ -358,7 +358,9 @@ def cancel(sb: Sandbox, pi: Obj, q: params.Params) -> Obj:
 
 
 def settle_processing(sb: Sandbox, moment: int) -> None:
-    """Bank debits in `processing` succeed (or fail) once their settle time has passed."""
+    """Bank debits in `processing` succeed (or fail) once their settle time has passed;
+    refunds to a failing card fail once theirs has."""
+    charges.fail_due_refunds(sb, moment)
     for ch in sb.store.all_of("charge"):
         at = ch.get("_settle_at")
         if ch["status"] != "pending" or at is None or at > moment:

@@ -76,6 +76,7 @@ def create_item(sb: Sandbox, q: params.Params) -> Obj:
         proration=False,
         quantity=quantity,
         tax_rates=billing.tax_rates(sb, q, "tax_rates"),
+        _tax_behavior=params.string(q, "tax_behavior") or "unspecified",
         test_clock=cus.get("test_clock"),
         parent=None,
         pricing={
@@ -272,6 +273,8 @@ def create(sb: Sandbox, q: params.Params) -> Obj:
     inv["footer"] = params.string(q, "footer")
     inv["default_payment_method"] = params.string(q, "default_payment_method")
     inv["default_tax_rates"] = billing.tax_rates(sb, q, "default_tax_rates")
+    if params.boolean(params.mapping(q, "automatic_tax"), "enabled", default=False):
+        inv["automatic_tax"].update(enabled=True, liability={"type": "self"}, provider="stripe")
     inv["discounts"] = billing.discount_refs(sb, q, customer=cus["id"], invoice=inv["id"])
     if not inv["discounts"] and cus.get("discount") and "discounts" not in q:
         inv["discounts"] = [cus["discount"]["id"]]

@@ -55,6 +55,22 @@ def tax_entry(rate: Obj, taxable: int) -> dict[str, Any]:
     }
 
 
+#: Automatic tax: the standard rate (percent) by the customer's country, as Stripe Tax
+#: would compute it for a plain digital service. Elsewhere Stripe collects nothing here.
+AUTOMATIC_RATES: dict[str, str] = {
+    "IE": "23", "DE": "19", "FR": "20", "GB": "20", "NL": "21", "ES": "21", "IT": "22",
+    "JP": "10", "AU": "10",
+}  # fmt: skip
+
+
+def automatic_tax_entry(rate: Obj, taxable: int, *, collecting: bool) -> dict[str, Any]:
+    """A `taxes[]` entry computed by automatic tax (a zero one where nothing is collected)."""
+    entry = tax_entry(rate, taxable)
+    if not collecting:
+        entry.update(amount=0, taxability_reason="not_collecting", taxable_amount=0)
+    return entry
+
+
 def aggregate_taxes(lines: list[Obj]) -> list[dict[str, Any]]:
     """`total_taxes`: line taxes summed per tax rate."""
     out: dict[str, dict[str, Any]] = {}

@@ -9,6 +9,7 @@ from typing import Any
 from stripe_netsuite_sandbox.stripe import (
     catalog,
     charges,
+    checkout,
     clock,
     collection,
     credit_notes,
@@ -21,6 +22,7 @@ from stripe_netsuite_sandbox.stripe import (
     ledger,
     methods,
     params,
+    payment_links,
     search,
     shapes,
     subscriptions,
@@ -371,6 +373,16 @@ crud("/v1/disputes", "dispute", "dispute", update=disputes.update, listing=dispu
 route("POST", "/v1/disputes/{id}/close")(
     lambda sb, q, did: disputes.close(sb, sb.need(did, "dispute"))
 )
+
+# -- checkout, payment links -------------------------------------------------------------
+crud("/v1/checkout/sessions", "checkout.session", "checkout session", create=checkout.create,
+     update=checkout.update, listing=checkout.listing)  # fmt: skip
+route("GET", "/v1/checkout/sessions/{id}/line_items")(checkout.list_line_items)
+route("POST", "/v1/checkout/sessions/{id}/expire")(
+    lambda sb, q, sid: checkout.expire(sb, sb.need(sid, "checkout.session")))  # fmt: skip
+crud("/v1/payment_links", "payment_link", "payment link", create=payment_links.create,
+     update=payment_links.update, listing=payment_links.listing)  # fmt: skip
+route("GET", "/v1/payment_links/{id}/line_items")(payment_links.list_line_items)
 
 # -- payouts ------------------------------------------------------------------------------
 crud(

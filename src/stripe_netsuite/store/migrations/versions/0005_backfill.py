@@ -1,4 +1,8 @@
-"""backfill (reserved; filled in by its feature).
+"""backfill: no schema change.
+
+A backfill keeps its place in one row of ``cursors`` (``stripe.backfill:<account>``: the
+window, the types, the types done and the last id queued) and queues through the inbox
+and jobs tables, so it needs no table of its own. The revision stays in the chain.
 
 Revision ID: 0005
 Revises: 0004
