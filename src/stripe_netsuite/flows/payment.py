@@ -1,4 +1,5 @@
-"""Stripe charge → NetSuite customer payment, applied to its invoice, into undeposited funds."""
+"""Stripe charge → NetSuite customer payment, applied to its invoice, into undeposited funds
+(Stripe clearing under summary payout posting: `mapping.payment`)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from stripe_netsuite.flows.fetch import fetch_gated
 from stripe_netsuite.flows.references import currency_ids
 from stripe_netsuite.mapping import payout as payout_mapping
 from stripe_netsuite.mapping import payout_records
-from stripe_netsuite.mapping.records import NetSuiteRecord
+from stripe_netsuite.mapping.records import NetSuiteRecord, external_id_for
 from stripe_netsuite.mapping.transaction import expanded
 from stripe_netsuite.store import links
 from stripe_netsuite.stripe_api.client import call
@@ -61,7 +61,8 @@ async def sync(ctx: FlowContext, payout_id: str) -> None:
     await _refuse_mode_switch(ctx, payout_id, result.records[0])
     if result.detail is not None:
         await _keep_detail(ctx, payout_id, *result.detail)
-    posted = [await posting.post(ctx, record) for record in result.records]
+    held = await _drop_stale_parts(ctx, payout_id, result.records, dctx.stripe_account_id)
+    posted = await _post_all(ctx, result.records, held=held)
     for alert in result.alerts:
         log.warning(
             "deposit alert payout=%s balance_transaction=%s reason=%s",
@@ -198,17 +199,83 @@ async def deposit_context(
         account=ctx.account,
         currency_ids=await currency_ids(ctx),
         payment_amounts=amounts,
-        deposit_parts=await _parts_posted(ctx, payout_id),
         **ids,
     )
 
 
-async def _parts_posted(ctx: FlowContext, payout_id: str) -> int:
-    found = await asyncio.to_thread(
-        links.of_object, ctx.database, account=ctx.name, stripe_id=payout_id
-    )
-    numbers = [payout_records.part_number(link.role) for link in found]
-    return max((n for n in numbers if n is not None), default=1)
+async def _post_all(
+    ctx: FlowContext, records: tuple[NetSuiteRecord, ...], *, held: int
+) -> list[str]:
+    """Post the records; the internal ids come back in the records' order.
+
+    A payment sits in one deposit only, so a deposit must give a payment up before
+    another takes it. More deposits than the *held* ones take lines from earlier ones:
+    posted first to last. As many or fewer take lines from later ones: last to first.
+    """
+    deposits = [i for i, record in enumerate(records) if record.record_type == "deposit"]
+    order = list(range(len(records)))
+    if 1 < held >= len(deposits):
+        rest = [i for i in order if i not in deposits]
+        order = deposits[::-1] + rest
+    ids: dict[int, str] = {}
+    for index in order:
+        ids[index] = await posting.post(ctx, records[index])
+    return [ids[index] for index in range(len(records))]
+
+
+async def _drop_stale_parts(
+    ctx: FlowContext,
+    payout_id: str,
+    records: tuple[NetSuiteRecord, ...],
+    stripe_account_id: str,
+) -> int:
+    """Delete the deposits of an earlier split that the payout no longer needs (after
+    ``options.deposit_max_lines`` was raised, or its lines shrank) and drop their links.
+
+    Only the engine's own deposits go: a link it posted (not one to a record that existed
+    before), whose record in NetSuite still has the externalId the engine gave it. Anything
+    else parks the payout, naming the record. Returns how many deposits were held before.
+    """
+    wanted = {record.role for record in records if record.record_type == "deposit"}
+    held = [
+        link
+        for link in await asyncio.to_thread(
+            links.of_object, ctx.database, account=ctx.name, stripe_id=payout_id
+        )
+        if link.record_type == "deposit" and payout_records.part_number(link.role)
+    ]
+    # Deposit 1 is wanted whenever deposits are: only later parts can be stale.
+    stale = [link for link in held if wanted and link.role not in wanted]
+    if ctx.preview is not None:
+        return len(held)
+    present: dict[str, bool] = {}
+    # Every stale deposit is checked before any is deleted: a refusal deletes nothing.
+    for link in stale:
+        number = payout_records.part_number(link.role) or 0
+        expected = external_id_for(stripe_account_id, payout_id, payout_records.part_role(number))
+        found = await ctx.netsuite.get("deposit", link.internal_id, fields=["externalId"])
+        theirs = found is not None and str(found.get("externalId") or "") != expected
+        if link.body_hash == posting.LINKED or link.external_id != expected or theirs:
+            raise exceptions.NeedsAttention(
+                f"payout {payout_id} now needs fewer deposits, but deposit {link.internal_id}"
+                f" ({link.role}) is not one the engine posted as {expected}: delete it in"
+                " NetSuite and drop its link, or set options.deposit_max_lines back",
+                stripe_id=payout_id,
+            )
+        present[link.role] = found is not None
+    for link in stale:
+        if present[link.role]:
+            await ctx.netsuite.delete("deposit", link.internal_id)
+        await asyncio.to_thread(
+            links.delete, ctx.database, account=ctx.name, stripe_id=payout_id, role=link.role
+        )
+        log.info(
+            "deleted stale deposit payout=%s role=%s internal_id=%s",
+            payout_id,
+            link.role,
+            link.internal_id,
+        )
+    return len(held)
 
 
 async def _refuse_mode_switch(ctx: FlowContext, payout_id: str, record: NetSuiteRecord) -> None:

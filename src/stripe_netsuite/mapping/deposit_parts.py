@@ -50,14 +50,13 @@ def split(
     max_lines: int,
     clearing: str | None,
     payout_id: str,
-    min_parts: int = 1,
 ) -> list[Part]:
-    """The parts of one payout, at least *min_parts* of them (parts already posted are
-    kept, so a re-post never leaves a stale deposit behind).
+    """The parts of one payout, as few as fit. A re-post that needs fewer parts than were
+    posted (a raised limit, fewer lines) returns fewer: the flow deletes the stale ones.
 
-    Lines that fit in one deposit (and *min_parts* of 1) come back as one part, unchanged.
+    Lines that fit in one deposit come back as one part, unchanged.
     """
-    if len(lines) <= max_lines and min_parts <= 1:
+    if len(lines) <= max_lines:
         return [Part(1, 1, list(lines))]
     summed = [line for line in lines if line.order < 0]
     detail = sorted((line for line in lines if line.order >= 0), key=lambda ln: ln.order)
@@ -70,8 +69,7 @@ def split(
             stripe_id=payout_id,
         )
     groups = deque(_groups(detail))
-    needed = 1 + -(-max(0, len(detail) - first_room) // room)
-    count = max(needed, min_parts)
+    count = 1 + -(-max(0, len(detail) - first_room) // room)
     chunks: list[list[Line]] = []
     left = len(detail)
     while groups or len(chunks) < count:
@@ -91,12 +89,8 @@ def split(
         left -= len(chunk)
         chunks.append(chunk)
     chunks[0] = chunks[0] + summed
-    if any(not chunk for chunk in chunks):
-        raise exceptions.NeedsAttention(
-            f"payout {payout_id} was posted as {count} deposits but now has lines for fewer;"
-            " delete the last deposits in NetSuite, unlink them, and retry",
-            stripe_id=payout_id,
-        )
+    # Lines that came in larger groups than the count assumed may leave a part empty.
+    chunks = [chunk for chunk in chunks if chunk]
     return _carried(chunks, clearing, payout_id)
 
 

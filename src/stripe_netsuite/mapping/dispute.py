@@ -209,9 +209,11 @@ def map_dispute_reversal(
         memo="dispute won: funds reinstated",
     )
     rate = tx.put_exchange_rate(body, ctx, reinstated, currency)
-    if rate is not None and ctx.account.gl.stripe_clearing:
-        # Settled in another currency: like a payment, it waits in Stripe clearing, which
-        # the payout's deposit clears at Stripe's amount.
+    summary = ctx.account.options.payout_posting == "summary"
+    if (rate is not None or summary) and ctx.account.gl.stripe_clearing:
+        # Settled in another currency, or paid out by a summary journal (which cannot mark
+        # a payment deposited): like a payment, it waits in Stripe clearing, which the
+        # payout's deposit or journal clears at Stripe's amount.
         body["undepFunds"] = False
         body["account"] = {"id": ctx.account.gl.stripe_clearing}
     else:

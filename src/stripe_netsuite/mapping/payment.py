@@ -1,6 +1,7 @@
 """Stripe charge → NetSuite customer payment (applied to its invoice, or standalone).
 
-Payments land in undeposited funds; the payout's deposit later selects them. The
+Payments land in undeposited funds and the payout's deposit later selects them; under
+summary payout posting they land in Stripe clearing, which the payout's journal credits. The
 amount is what was captured (``amount_captured``), so a partial capture pays only its
 part; refunds and disputes are their own records.
 """
@@ -84,11 +85,24 @@ def map_payment(
     )
     body["payment"] = value
     rate = tx.put_exchange_rate(body, ctx, charge.get("balance_transaction"), currency)
-    if rate is not None and ctx.account.gl.stripe_clearing:
+    clearing = ctx.account.gl.stripe_clearing
+    if ctx.account.options.payout_posting == "summary":
+        # A summary journal cannot mark a payment deposited: one left in Undeposited Funds
+        # would stay on NetSuite's Make Deposits page for ever. It waits in Stripe
+        # clearing instead, which the payout's journal credits.
+        if not clearing:
+            raise exceptions.MappingError(
+                "summary payout posting needs gl.stripe_clearing for customer payments",
+                stripe_id=sid,
+                missing="gl.stripe_clearing",
+            )
+        body["undepFunds"] = False
+        body["account"] = {"id": clearing}
+    elif rate is not None and clearing:
         # Settled in another currency: no deposit of the payout's currency can select
         # it, so it lands in Stripe clearing, which the payout's deposit clears.
         body["undepFunds"] = False
-        body["account"] = {"id": ctx.account.gl.stripe_clearing}
+        body["account"] = {"id": clearing}
     else:
         body["undepFunds"] = True
     if ctx.account.gl.receivables:

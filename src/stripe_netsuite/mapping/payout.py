@@ -133,7 +133,6 @@ def _deposits(po: CheckedPayout, lines: list[Line], ctx: DepositContext) -> list
         max_lines=ctx.account.options.deposit_max_lines,
         clearing=ctx.account.gl.stripe_clearing,
         payout_id=po.id,
-        min_parts=ctx.deposit_parts,
     )
     records = [
         payout_records.deposit(po, part.lines, ctx, number=part.number, of=part.of)

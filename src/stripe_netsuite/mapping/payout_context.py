@@ -46,9 +46,6 @@ class DepositContext:
     dispute_fee_ids: Mapping[str, str] = field(default_factory=_empty)
     #: The same for fees Stripe returned on a won dispute.
     dispute_fee_reversal_ids: Mapping[str, str] = field(default_factory=_empty)
-    #: How many deposits the payout was posted as before: a re-post keeps at least as many,
-    #: so none is left behind holding payments twice.
-    deposit_parts: int = 1
 
     @property
     def stripe_account_id(self) -> str:

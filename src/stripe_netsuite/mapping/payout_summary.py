@@ -2,9 +2,11 @@
 
 ``options.payout_posting = "summary"`` trades the deposit's line per payment for one
 journal entry per payout (a payout has one currency): the bank takes the payout, and each
-GL account the deposit would have touched gets one line, summed. Payments leave
-Undeposited Funds in one credit; refunds, disputes and carried amounts net in Stripe
-clearing; fees are expensed in one line per account. The lines behind the sums go to a
+GL account the deposit would have touched gets one line, summed. A journal cannot mark a
+payment deposited, so under summary posting the charges' payments wait in Stripe clearing
+(not Undeposited Funds) and leave it in one credit, netted with refunds and disputes;
+a dispute's reinstated funds leave Undeposited Funds; fees are expensed in one line per
+account. The lines behind the sums go to a
 CSV (`detail_csv`) that the flow writes beside the journal and names in its memo.
 """
 
@@ -45,18 +47,38 @@ def detail_name(po: CheckedPayout, ctx: DepositContext) -> str:
     return f"{ctx.stripe_account_id}_{po.id}.csv"
 
 
-def _side(line: Line, ctx: DepositContext, po: CheckedPayout) -> tuple[str, str]:
-    """(GL account, ``debit`` or ``credit``) of a deposit line moved into a journal."""
+def _side(
+    line: Line, ctx: DepositContext, po: CheckedPayout, charged: frozenset[str]
+) -> tuple[str, str]:
+    """(GL account, ``debit`` or ``credit``) of a deposit line moved into a journal.
+
+    A charge's payment (in *charged*) waits in Stripe clearing under summary posting
+    (`mapping.payment`), and so do a won dispute's reinstated funds (`mapping.dispute`).
+    """
     if line.sublist == "payment":
-        account = ctx.account.gl.undeposited_funds
+        key = "stripe_clearing" if line.target in charged else "undeposited_funds"
+        account = getattr(ctx.account.gl, key)
         if not account:
             raise exceptions.MappingError(
-                "summary posting needs gl.undeposited_funds",
-                stripe_id=po.id,
-                missing="gl.undeposited_funds",
+                f"summary posting needs gl.{key}", stripe_id=po.id, missing=f"gl.{key}"
             )
         return account, "credit"
     return line.target, "credit" if line.sublist == "other" else "debit"
+
+
+def _charged(ctx: DepositContext) -> frozenset[str]:
+    """The internal ids of the charges' customer payments and of won disputes'
+    reinstatements, which wait in Stripe clearing.
+
+    Under ``options.payment_mode = "find"`` another integration posted the payments, into
+    Undeposited Funds as such integrations do: the journal credits that account for them.
+    """
+    reinstated = frozenset(
+        (*ctx.reversal_payment_ids.values(), *ctx.reversal_cash_sale_ids.values())
+    )
+    if ctx.account.options.payment_mode == "find":
+        return reinstated
+    return reinstated | frozenset(ctx.payment_ids.values())
 
 
 def summary_journal(
@@ -71,8 +93,9 @@ def summary_journal(
     ]
     sums: dict[tuple[str, str], list[int]] = {}
     suspense: dict[tuple[str, str], bool] = {}
+    charged = _charged(ctx)
     for line in lines:
-        key = _side(line, ctx, po)
+        key = _side(line, ctx, po, charged)
         entry = sums.setdefault(key, [0, 0])
         entry[0] += line.minor
         entry[1] += 1
@@ -114,8 +137,9 @@ def detail_csv(po: CheckedPayout, lines: Sequence[Line], ctx: DepositContext) ->
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    charged = _charged(ctx)
     for line in sorted(lines, key=lambda ln: (ln.order < 0, ln.order)):
-        account, side = _side(line, ctx, po)
+        account, side = _side(line, ctx, po, charged)
         value = str(money.to_decimal(line.minor, po.currency))
         writer.writerow(
             (

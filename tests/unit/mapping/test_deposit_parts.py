@@ -99,16 +99,21 @@ def test_a_line_changing_kind_keeps_every_line_in_its_deposit() -> None:
     assert layout(before) == layout(after)
 
 
-def test_a_repost_keeps_at_least_the_deposits_already_posted() -> None:
-    lines = [payment(i, 1000) for i in range(8)]
-    parts = split(lines, max_lines=10, clearing=CLEARING, payout_id="po_1", min_parts=3)
-    check(parts, lines, 10)
-    assert len(parts) == 3
+def test_a_raised_limit_needs_fewer_parts_and_the_lines_move_only_to_earlier_ones() -> None:
+    lines = [payment(i, 1000) for i in range(20)] + [fees(700)]
+    before = split(lines, max_lines=6, clearing=CLEARING, payout_id="po_1")
+    after = split(lines, max_lines=10, clearing=CLEARING, payout_id="po_1")
+    check(before, lines, 6)
+    check(after, lines, 10)
+    assert (len(before), len(after)) == (6, 3)
 
+    def part_of(parts: list[Part]) -> dict[int, int]:
+        return {ln.order: p.number for p in parts for ln in p.lines if ln.order >= 0}
 
-def test_more_deposits_posted_than_lines_left_needs_a_person() -> None:
-    with pytest.raises(exceptions.NeedsAttention, match="delete the last deposits"):
-        split([payment(0, 100)], max_lines=10, clearing=CLEARING, payout_id="po_1", min_parts=3)
+    # The flow posts the last deposit first: a payment moves only to an earlier deposit,
+    # so it has left its old one before the new one takes it.
+    old, new = part_of(before), part_of(after)
+    assert all(new[order] <= old[order] for order in old)
 
 
 def test_a_limit_too_small_for_the_summed_lines_is_refused() -> None:

@@ -122,6 +122,18 @@ def test_cross_currency_payment_lands_in_stripe_clearing() -> None:
     assert "account" not in same.body
 
 
+def test_summary_payout_posting_puts_every_payment_in_stripe_clearing() -> None:
+    gl = {**account().gl.model_dump(), "stripe_clearing": "77"}
+    summary = context(account(gl=gl, options={"payout_posting": "summary"}), customer_id="1041")
+    record = map_payment(charge(1000, currency="usd"), summary)
+    assert record.body["undepFunds"] is False
+    assert record.body["account"] == {"id": "77"}
+    unset = {**gl, "stripe_clearing": None}
+    bare = context(account(gl=unset, options={"payout_posting": "summary"}), customer_id="1041")
+    with pytest.raises(exceptions.MappingError, match=r"gl\.stripe_clearing"):
+        map_payment(charge(1000, currency="usd"), bare)
+
+
 def test_single_currency_account_has_no_currency_or_rate() -> None:
     c = charge(1000, currency="eur", bt=balance_transaction(1234, exchange_rate=1.234))
     record = map_payment(c, ctx(multi_currency=False))

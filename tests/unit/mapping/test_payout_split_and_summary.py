@@ -69,12 +69,12 @@ def test_a_payout_over_the_limit_becomes_deposits_that_add_up_to_it() -> None:
     assert sorted(selected) == sorted(int(v) for v in payment_ids.values())
 
 
-def test_a_repost_keeps_the_deposits_already_posted() -> None:
+def test_a_payout_that_fits_one_deposit_again_maps_to_one() -> None:
     bts, payment_ids = charges(5)
     po = payout(sum(b["net"] for b in bts))
-    ctx = context({"deposit_max_lines": 10}, payment_ids=payment_ids, deposit_parts=2)
+    ctx = context({"deposit_max_lines": 10}, payment_ids=payment_ids)
     result = map_deposit(po, [*bts, own_bt(po)], ctx)
-    assert [r.role for r in result.records] == ["deposit", "deposit_part_2"]
+    assert [r.role for r in result.records] == ["deposit"]
 
 
 def test_summary_posting_is_one_balanced_journal_through_the_accounts_and_a_csv() -> None:
@@ -92,7 +92,7 @@ def test_summary_posting_is_one_balanced_journal_through_the_accounts_and_a_csv(
     charged = sum(1000 + i for i in range(30))
     assert sides(journal.body) == {
         (BANK, "debit"): Decimal(po["amount"]) / 100,
-        (UF, "credit"): Decimal(charged) / 100,
+        (CLEARING, "credit"): Decimal(charged) / 100,
         (FEES, "debit"): Decimal(30 * 59) / 100,
         (CLEARING, "debit"): Decimal("7.00"),
         (SUSPENSE, "credit"): Decimal("25.00"),
@@ -113,12 +113,25 @@ def test_summary_posting_is_one_balanced_journal_through_the_accounts_and_a_csv(
     )
 
 
-def test_summary_posting_needs_undeposited_funds() -> None:
+def test_summary_journal_credits_undeposited_funds_for_payments_found_elsewhere() -> None:
+    bts, payment_ids = charges(3)
+    po = payout(sum(b["net"] for b in bts))
+    options = {"payout_posting": "summary", "payment_mode": "find"}
+    result = map_deposit(po, [*bts, own_bt(po)], context(options, payment_ids=payment_ids))
+    (journal,) = result.records
+    assert sides(journal.body) == {
+        (BANK, "debit"): Decimal(po["amount"]) / 100,
+        (UF, "credit"): Decimal(1000 + 1001 + 1002) / 100,
+        (FEES, "debit"): Decimal(3 * 59) / 100,
+    }
+
+
+def test_summary_posting_needs_stripe_clearing_for_the_payments() -> None:
     bts, payment_ids = charges(2)
     po = payout(sum(b["net"] for b in bts))
-    acct = account(gl={**GL, "undeposited_funds": None}, options={"payout_posting": "summary"})
+    acct = account(gl={**GL, "stripe_clearing": None}, options={"payout_posting": "summary"})
     ctx = DepositContext(account=acct, currency_ids=CURRENCIES, payment_ids=payment_ids)
-    with pytest.raises(exceptions.MappingError, match="undeposited_funds"):
+    with pytest.raises(exceptions.MappingError, match="stripe_clearing"):
         map_deposit(po, [*bts, own_bt(po)], ctx)
 
 
