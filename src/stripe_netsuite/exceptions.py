@@ -18,6 +18,9 @@ SyncError
 ├── Skip                  by a named rule: recorded, not an error
 └── ConfigError           the configuration file or environment is wrong; a job that
                           meets one is parked like NeedsAttention
+
+Boundaries may refine a class where they classify: `netsuite.errors.PeriodClosed` is a
+NetSuiteRejected for a posting into a closed or locked accounting period.
 """
 
 from __future__ import annotations

@@ -380,7 +380,11 @@ async def release(ctx: FlowContext, kind: str, stripe_id: str) -> list[tuple[str
     """After-sync hook: once *stripe_id* synced, the payout whose deposit waited for it.
 
     That deposit posted with the object in suspense; queued again, it is corrected.
+    Only kinds that are the source of a balance transaction can be awaited: the others
+    skip the lookup (a thread hop and a query on every job).
     """
+    if not kinds.get(kind).reporting_categories:
+        return []
     link = await asyncio.to_thread(
         links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=AWAITED
     )

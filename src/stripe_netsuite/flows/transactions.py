@@ -27,6 +27,12 @@ async def invoice_of_charge(ctx: FlowContext, charge: Mapping[str, Any]) -> str 
     intent = id_of(charge.get("payment_intent"))
     if not intent:
         return None
+    # An invoice once paid by a payment intent stays so: found, it is kept in the
+    # process for the charge's refunds, disputes and deposit. Not found is asked again,
+    # as an invoice may still take the payment intent.
+    known: dict[str, str] = ctx.cache.setdefault("invoice_of_intent", {})
+    if intent in known:
+        return known[intent]
     params: dict[str, Any] = {
         "payment": {"type": "payment_intent", "payment_intent": intent},
         "limit": 1,
@@ -36,8 +42,17 @@ async def invoice_of_charge(ctx: FlowContext, charge: Mapping[str, Any]) -> str 
         object_id=str(charge.get("id")),
     )
     for payment in page.data:
-        return id_of(as_dict(payment).get("invoice"))
+        found = id_of(as_dict(payment).get("invoice"))
+        if found:
+            if len(known) >= _KEPT:
+                known.clear()  # a bound on memory; what is dropped is only asked again
+            known[intent] = found
+        return found
     return None
+
+
+#: How many payment intents' invoices the process keeps.
+_KEPT = 50_000
 
 
 async def mapping_context(
@@ -81,10 +96,18 @@ async def ensure_customer_currency(
     if not ctx.account.options.multi_currency or currency not in currencies:
         return
     role = f"currency:{currency}"
+    # Known currency links are never removed: once seen, the process keeps the fact
+    # rather than reading the link on every payment of the customer.
+    seen: set[tuple[str, str]] = ctx.cache.setdefault("customer_currencies", set())
+    if (customer, currency) in seen:
+        return
     known = await asyncio.to_thread(
         links.get, ctx.database, account=ctx.name, stripe_id=customer, role=role
     )
-    if known is not None or ctx.preview is not None:
+    if known is not None:
+        _remember(seen, customer, currency)
+        return
+    if ctx.preview is not None:
         return
     body = {"currencyList": {"items": [{"currency": {"id": currencies[currency]}}]}}
     # Adds a line to the keyed currency list: the customer's other currencies stay.
@@ -101,3 +124,10 @@ async def ensure_customer_currency(
         external_id="",
         body_hash=digest,
     )
+    _remember(seen, customer, currency)
+
+
+def _remember(seen: set[tuple[str, str]], customer: str, currency: str) -> None:
+    if len(seen) >= _KEPT:
+        seen.clear()  # a bound on memory; what is dropped is only read again
+    seen.add((customer, currency))
