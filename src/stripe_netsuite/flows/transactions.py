@@ -12,7 +12,7 @@ from stripe_netsuite.flows.references import currency_ids
 from stripe_netsuite.mapping.context import MappingContext
 from stripe_netsuite.mapping.transaction import id_of
 from stripe_netsuite.store import links
-from stripe_netsuite.stripe_api.client import as_dict, call
+from stripe_netsuite.stripe_api.client import list_page
 
 
 async def invoice_of_charge(ctx: FlowContext, charge: Mapping[str, Any]) -> str | None:
@@ -37,12 +37,11 @@ async def invoice_of_charge(ctx: FlowContext, charge: Mapping[str, Any]) -> str 
         "payment": {"type": "payment_intent", "payment_intent": intent},
         "limit": 1,
     }
-    page = await call(
-        lambda: ctx.stripe.v1.invoice_payments.list_async(params=params),  # type: ignore[arg-type]
-        object_id=str(charge.get("id")),
+    page = await list_page(
+        ctx.stripe, "/v1/invoice_payments", params, object_id=str(charge.get("id"))
     )
-    for payment in page.data:
-        found = id_of(as_dict(payment).get("invoice"))
+    for payment in page:
+        found = id_of(payment.get("invoice"))
         if found:
             if len(known) >= _KEPT:
                 known.clear()  # a bound on memory; what is dropped is only asked again

@@ -58,7 +58,7 @@ def get(
         ),
     )
     values = {"b_account": account, "b_stripe_id": stripe_id, "b_role": role}
-    with db.connection(conn_or_engine) as conn:
+    with db.read_one(conn_or_engine) as conn:
         row = conn.execute(stmt, values).first()
     return None if row is None else _link(row)
 

@@ -181,6 +181,24 @@ async def retrieve(
     return _object(response, object_id)
 
 
+async def list_page(
+    client: stripe.StripeClient, path: str, params: Mapping[str, Any], *, object_id: str
+) -> list[dict[str, Any]]:
+    """One page of a list endpoint such as ``/v1/invoice_payments``, as plain dicts.
+
+    The SDK's list services build an object per item; a page read here is parsed JSON.
+    """
+    response = await call(
+        lambda: client.raw_request_async("get", path, **params), object_id=object_id
+    )
+    items = _object(response, object_id).get("data")
+    if not isinstance(items, list):
+        raise exceptions.StripeRejected(
+            f"Stripe answered {path} with something that is not a list", object_id=object_id
+        )
+    return [item for item in items if isinstance(item, dict)]
+
+
 async def update_metadata(
     client: stripe.StripeClient,
     resource: str,
