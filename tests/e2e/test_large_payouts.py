@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import stripe
+from payout_helpers import cents, charge, payout_figures
 
 from stripe_netsuite import exceptions
 from stripe_netsuite.engine.runtime import Runtime
@@ -35,32 +34,6 @@ UF = chart.UNDEPOSITED_FUNDS
 FEES = chart.STRIPE_FEES
 CLEARING = chart.STRIPE_CLEARING
 SUSPENSE = chart.SUSPENSE
-
-
-def charge(client: stripe.StripeClient, customer: str, amount: int) -> str:
-    intent = client.v1.payment_intents.create(
-        params={"amount": amount, "currency": "usd", "customer": customer,
-                "payment_method": "pm_card_visa", "confirm": True,
-                "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}
-    )  # fmt: skip
-    return str(intent.latest_charge)
-
-
-def cents(value: int) -> Decimal:
-    return D(value) / 100
-
-
-def payout_figures(client: stripe.StripeClient, payout_id: str) -> dict[str, Decimal]:
-    """What Stripe says the payout holds: charges, refunds and fees, in dollars."""
-    found = Counter[str]()
-    for bt in client.v1.balance_transactions.list(
-        params={"payout": payout_id, "limit": 100}
-    ).auto_paging_iter():
-        if bt.type == "payout":
-            continue
-        found[bt.reporting_category] += bt.amount
-        found["fee"] += bt.fee
-    return {name: cents(value) for name, value in found.items()}
 
 
 def net_gl(stack: demo.Stack, internal_ids: list[str]) -> dict[str, Decimal]:
