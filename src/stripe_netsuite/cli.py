@@ -333,7 +333,11 @@ def backfill(
         raise _fail(exc) from exc
     for kind in sorted(set(chosen) - enabled):
         typer.echo(f"note: the {kind} flow is off: its objects are recorded, not queued", err=True)
-    http = EngineHTTPClient(timeout=30.0)
+    http = EngineHTTPClient(
+        timeout=30.0,
+        reads_per_second=settings.stripe_reads_per_second,
+        stripe_account_id=cfg.accounts[name].stripe_account_id,
+    )
     lister = Lister(
         client=make_client(cfg.accounts[name], http_client=http),
         limiter=ReadLimiter(settings.backfill_reads_per_second),

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     #: Stripe reads a second a backfill may cause (0: no limit): its list pages, and the
     #: worker's fetches of what it queues. Stripe allows 25 in test mode, 100 live.
     backfill_reads_per_second: float = Field(default=20.0, ge=0)
+    #: Stripe GETs a second the engine sends per Stripe account, worker, events poll and
+    #: a backfill in one process together (0: no limit; Stripe's 429 goes to the retry).
+    stripe_reads_per_second: float = Field(default=0.0, ge=0)
     #: Attempts a job failing with a retriable error gets before it is parked.
     retry_max_attempts: int = Field(default=8, gt=0)
     #: Seconds a job waits after its first failure; doubled after each further one ...

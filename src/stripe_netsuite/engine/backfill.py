@@ -18,7 +18,9 @@ ids and times only.
 
 Pace: every Stripe read the backfill causes is paid from one budget, its page reads and
 the worker's fetches of what it queues alike, so the two together stay under the
-account's read limit.
+account's read limit. Beneath it, the Stripe client's account bucket
+(``SNS_STRIPE_READS_PER_SECOND``, `stripe_api.limiter`) paces each GET the process sends,
+the worker's and the backfill's together.
 """
 
 from __future__ import annotations

@@ -3,14 +3,17 @@
 The worker's claim loop and the scheduler each beat a `Heartbeat` when a pass completes.
 ``/readyz`` reads them: a loop that has not beaten for `Heartbeat.stale_after` seconds is
 stalled (a lock it waits on, a connection that hangs) and a loop that has ended is dead;
-either way the process is not ready. A pass that fails is logged and waited out with a
-`Backoff` (exponential, with jitter, from `retry`), so no error ends a loop.
+either way the process is not ready. `runtime.running` also copies the beats to the store
+(`store.heartbeats`), where the alert monitor and the console of any process see them.
+A pass that fails is logged and waited out with a `Backoff` (exponential, with jitter,
+from `retry`), so no error ends a loop.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from stripe_netsuite import retry
 
@@ -55,6 +58,10 @@ class Heartbeat:
     def age(self) -> float:
         """Seconds since the last beat (or since the loop was set up)."""
         return max(0.0, self.clock() - self.last)
+
+    def beat_at(self) -> datetime:
+        """The wall-clock time of the last beat (what the store's heartbeat row keeps)."""
+        return datetime.now(UTC) - timedelta(seconds=self.age())
 
     def problem(self) -> str | None:
         """Why the loop is not healthy, or None when it is."""

@@ -2,7 +2,9 @@
 
 Each pass of `Monitor.check` looks at what changed and alerts each account's channels
 (`alerts`): newly parked jobs, grouped and sent at most once per the account's
-``parked_every_seconds``; the worker or the scheduler down (once, until it is back);
+``parked_every_seconds``; the worker or the scheduler down (once, until it is back),
+this process's through its in-process heartbeats and every other engine process's
+through the store (`store.heartbeats`), older than ``SNS_READY_STALL_SECONDS``;
 a payout whose deposit differs or is missing (once per payout); the tie-out failing
 (when it starts to, and again when it fails with other lines). The payout and tie-out
 results are kept for the console's overview and for ``/metrics``.
@@ -27,7 +29,8 @@ from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.mapping import reconciliation
 from stripe_netsuite.mapping import tieout as tieout_mapping
 from stripe_netsuite.settings import Config, Settings
-from stripe_netsuite.store import queue
+from stripe_netsuite.store import db, queue
+from stripe_netsuite.store import heartbeats as stored_beats
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,8 @@ log = logging.getLogger(__name__)
 PAYOUT_WINDOW_DAYS = 7
 #: Parked jobs listed by name in one alert; the rest are counted.
 LISTED = 20
+#: A process whose loops have not beaten for this long is forgotten (after its alert).
+FORGET_WORKER_AFTER = timedelta(days=1)
 
 
 @dataclass
@@ -81,6 +86,10 @@ class Monitor:
         self.accounts = {name: _Account() for name in config.accounts}
         self.tieouts: dict[str, TieOutStatus] = {}
         self.loops_down: set[str] = set()
+        #: Other engine processes (``host:pid``) found down in the store, alerted once.
+        self.workers_down: set[str] = set()
+        #: This process: its own loops are watched through *heartbeats*, not the store.
+        self.process = stored_beats.process_name()
         self.sent: list[alerts.Alert] = []
         self._started = False
         # The first payout and tie-out checks wait a period: at start nothing has synced.
@@ -119,6 +128,7 @@ class Monitor:
         """One pass: parked jobs, loops, and (when due) payouts and the tie-out."""
         await self._parked()
         await self._loops()
+        await self._workers()
         now = self.clock()
         if self.settings.payout_check_seconds > 0 and now >= self._next_payouts:
             self._next_payouts = now + self.settings.payout_check_seconds
@@ -175,6 +185,37 @@ class Monitor:
                 self.loops_down.discard(name)
                 for account in self.accounts:
                     await self._alert(account, f"{name} is running again", f"{name} recovered")
+
+    async def _workers(self) -> None:
+        now = db.utcnow()
+        beats = await asyncio.to_thread(stored_beats.list_beats, self.database)
+        stall = self.settings.ready_stall_seconds
+        stale: dict[str, list[str]] = {}
+        listed: set[str] = set()
+        for beat in beats:
+            if beat.process == self.process:
+                continue
+            listed.add(beat.process)
+            if beat.age(now) > stall:
+                stale.setdefault(beat.process, []).append(
+                    f"{beat.loop}: no pass for {beat.age(now):.0f} s "
+                    f"(last at {beat.beat_at:%Y-%m-%d %H:%M:%S} UTC, stalled after {stall:g} s)"
+                )
+        for process, lines in stale.items():
+            if process not in self.workers_down:
+                self.workers_down.add(process)
+                for account in self.accounts:
+                    await self._alert(account, f"worker {process} down", "\n".join(lines))
+        for process in sorted(self.workers_down - set(stale)):
+            self.workers_down.discard(process)
+            if process in listed:  # beating again; a clean stop removed its rows: no news
+                for account in self.accounts:
+                    await self._alert(
+                        account, f"worker {process} running again", f"{process} recovered"
+                    )
+        forgotten = now - FORGET_WORKER_AFTER
+        if any(beat.beat_at < forgotten for beat in beats):  # a write only when one is due
+            await asyncio.to_thread(stored_beats.forget_older, self.database, forgotten)
 
     async def check_payouts(self, name: str, ctx: FlowContext) -> None:
         """Reconcile the last week's payouts; alert once for each that does not tie out."""

@@ -16,6 +16,7 @@ import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ from stripe_netsuite.netsuite import changes
 from stripe_netsuite.netsuite.client import NetSuiteClient
 from stripe_netsuite.netsuite.governor import governor_for
 from stripe_netsuite.settings import AccountConfig, Config, Settings
+from stripe_netsuite.store import heartbeats as stored_beats
 from stripe_netsuite.store import queue
 from stripe_netsuite.stripe_api import events
 from stripe_netsuite.stripe_api.client import EngineHTTPClient, make_client
@@ -56,6 +58,8 @@ class Runtime:
     tick_seconds: float = TICK_SECONDS
     #: The loops `running` started, by name: what ``/readyz`` checks.
     heartbeats: dict[str, health.Heartbeat] = field(default_factory=dict)
+    #: This process in the store's heartbeat rows (``host:pid``).
+    process: str = field(default_factory=stored_beats.process_name)
     _stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     async def __aenter__(self) -> Runtime:
@@ -78,7 +82,11 @@ class Runtime:
             self._stack.push_async_callback(closer)
         client = NetSuiteClient.from_config(account.netsuite, governor=governor)
         netsuite = await self._stack.enter_async_context(client)
-        stripe_http = EngineHTTPClient(timeout=STRIPE_TIMEOUT_SECONDS)
+        stripe_http = EngineHTTPClient(
+            timeout=STRIPE_TIMEOUT_SECONDS,
+            reads_per_second=self.settings.stripe_reads_per_second,
+            stripe_account_id=account.stripe_account_id,
+        )
         self._stack.push_async_callback(stripe_http.close_async)
         return FlowContext(
             name=name,
@@ -283,6 +291,7 @@ async def running(runtime: Runtime, *, with_scheduler: bool = True) -> AsyncIter
             beat = runtime.heartbeats["scheduler"] = runtime.scheduler_heartbeat()
             scheduler = runtime.scheduler(worker, heartbeat=beat)
             tasks.append(asyncio.create_task(scheduler, name="scheduler"))
+        tasks.append(asyncio.create_task(publish_heartbeats(runtime), name="heartbeats"))
         try:
             yield worker
         finally:
@@ -290,3 +299,24 @@ async def running(runtime: Runtime, *, with_scheduler: bool = True) -> AsyncIter
             for task in tasks[1:]:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            try:
+                await asyncio.to_thread(stored_beats.forget, runtime.database, runtime.process)
+            except Exception:
+                log.exception("heartbeat rows not removed process=%s", runtime.process)
+
+
+async def publish_heartbeats(runtime: Runtime, every: float = stored_beats.WRITE_SECONDS) -> None:
+    """Copy the running loops' last beats to the store every *every* seconds, until cancelled.
+
+    A loop that has ended is not written, so its row ages and the monitor sees it down.
+    """
+    started = datetime.now(UTC)
+    while True:
+        beats = {n: b.beat_at() for n, b in runtime.heartbeats.items() if not b.stopped}
+        try:
+            await asyncio.to_thread(
+                stored_beats.record, runtime.database, runtime.process, beats, started_at=started
+            )
+        except Exception:
+            log.exception("heartbeats not written process=%s", runtime.process)
+        await asyncio.sleep(every)

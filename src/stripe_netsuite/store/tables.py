@@ -260,3 +260,15 @@ job_triage = sa.Table(
     sa.Column("updated_by", sa.String(64), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+#: The last beat of each loop of each running engine process (`store.heartbeats`).
+loop_heartbeats = sa.Table(
+    "loop_heartbeats",
+    metadata,
+    #: ``host:pid``.
+    sa.Column("process", sa.String(255), primary_key=True),
+    #: ``worker`` or ``scheduler``.
+    sa.Column("loop", sa.String(32), primary_key=True),
+    sa.Column("started_at", UTCDateTime(), nullable=False),
+    sa.Column("beat_at", UTCDateTime(), nullable=False),
+)

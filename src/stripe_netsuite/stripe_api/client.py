@@ -9,6 +9,10 @@ own backoff.
 authentication, API version, retries and errors, but the answer stays the plain JSON the
 mapping functions take. Building the SDK's objects from it, and turning them back into
 dicts, cost more CPU than the rest of a job's Stripe exchange.
+
+Every async GET (``retrieve``, ``list_page``, the SDK's ``*_async`` calls, each SDK retry
+too) first takes a token from the account's read bucket when ``reads_per_second`` is set
+(`limiter.account_limiter`); with it at 0 the check is one attribute test.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import stripe
 
 from stripe_netsuite import exceptions
 from stripe_netsuite.settings import AccountConfig
+from stripe_netsuite.stripe_api.limiter import account_limiter
 
 T = TypeVar("T")
 
@@ -59,8 +64,15 @@ class EngineHTTPClient(stripe.HTTPXClient):
     (scripts, the sandbox's own tools) still goes through the SDK's httpx client.
     """
 
-    def __init__(self, *, timeout: float) -> None:
+    def __init__(
+        self, *, timeout: float, reads_per_second: float = 0.0, stripe_account_id: str = ""
+    ) -> None:
+        """*reads_per_second* (0: no limit) paces the GETs of *stripe_account_id*."""
         super().__init__(timeout=timeout, allow_sync_methods=True)
+        if reads_per_second < 0:
+            raise ValueError(f"reads_per_second must not be negative, got {reads_per_second}")
+        self._reads_per_second = reads_per_second
+        self._stripe_account_id = stripe_account_id
         self._aio_timeout = aiohttp.ClientTimeout(total=timeout)
         self._ssl: ssl.SSLContext | bool = False
         if self._verify_ssl_certs:
@@ -84,6 +96,8 @@ class EngineHTTPClient(stripe.HTTPXClient):
         self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
     ) -> tuple[bytes, int, Mapping[str, str]]:
         """One request, its whole body read (what the SDK's retry loop calls)."""
+        if self._reads_per_second and method == "get":
+            await account_limiter(self._stripe_account_id, self._reads_per_second).acquire()
         try:
             async with self._session().request(
                 method, url, headers=dict(headers), data=post_data, proxy=self._proxy_url()
@@ -96,6 +110,8 @@ class EngineHTTPClient(stripe.HTTPXClient):
         self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
     ) -> tuple[Any, int, Mapping[str, str]]:
         """One request whose body is read as it streams (file downloads)."""
+        if self._reads_per_second and method == "get":
+            await account_limiter(self._stripe_account_id, self._reads_per_second).acquire()
         try:
             response = await self._session().request(
                 method, url, headers=dict(headers), data=post_data, proxy=self._proxy_url()

@@ -13,18 +13,18 @@ last id, newest first), so a stored id resumes the list where a stopped run left
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import stripe
 
 from stripe_netsuite import exceptions, retry
 from stripe_netsuite.stripe_api.client import call
+from stripe_netsuite.stripe_api.limiter import PAGE_SIZE as PAGE_SIZE
+from stripe_netsuite.stripe_api.limiter import ReadLimiter as ReadLimiter
+from stripe_netsuite.stripe_api.limiter import Sleep
 
-#: Objects asked for per page (Stripe's largest page).
-PAGE_SIZE = 100
 #: Reads of one page tried before the failure is raised (each after a backoff).
 PAGE_ATTEMPTS = 8
 #: Backoff of a refused or failed read: from one second (Stripe meters per second) ...
@@ -33,67 +33,6 @@ BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 30.0
 #: The longest ``Retry-After`` obeyed; a longer one is taken as this.
 RETRY_AFTER_CAP_SECONDS = 60.0
-
-Sleep = Callable[[float], Awaitable[None]]
-_SLACK = 1e-9
-
-
-@dataclass
-class ReadLimiter:
-    """A token bucket: at most *rate* reads per second on average, bursts of one second's.
-
-    A rate of 0 does not limit. *clock* and *sleep* are injectable so tests can drive it
-    without waiting.
-    """
-
-    rate: float
-    clock: Callable[[], float] = time.monotonic
-    sleep: Sleep = asyncio.sleep
-    #: Seconds spent waiting for a token so far.
-    waited: float = 0.0
-    _tokens: float = field(init=False)
-    _at: float = field(init=False)
-    _lock: asyncio.Lock = field(init=False, default_factory=asyncio.Lock)
-
-    def __post_init__(self) -> None:
-        if self.rate < 0:
-            raise ValueError(f"read rate must not be negative, got {self.rate}")
-        self._tokens = self.capacity
-        self._at = self.clock()
-
-    @property
-    def capacity(self) -> float:
-        """The largest burst: one second's reads (at least one)."""
-        return max(self.rate, 1.0)
-
-    async def acquire(self, reads: float = 1.0) -> None:
-        """Wait until *reads* may be spent, and spend them.
-
-        More reads than one second's burst are taken on credit: the bucket goes below
-        zero and the next caller waits until it has refilled.
-        """
-        if self.rate <= 0 or reads <= 0:
-            return
-        need = min(reads, self.capacity)
-        async with self._lock:
-            while True:
-                now = self.clock()
-                self._tokens = min(self.capacity, self._tokens + (now - self._at) * self.rate)
-                self._at = now
-                # A hair of slack: a refill computed to the exact need may land a rounding
-                # error short of it, and a wait of 1e-17 s would not move the clock.
-                if self._tokens >= need - _SLACK:
-                    self._tokens -= reads
-                    return
-                wait = (need - self._tokens) / self.rate
-                self.waited += wait
-                await self.sleep(wait)
-
-    def batch_size(self, reads: float) -> int:
-        """Items costing *reads* each that half a second pays for (1 to a page's worth)."""
-        if self.rate <= 0 or reads <= 0:
-            return PAGE_SIZE
-        return max(1, min(PAGE_SIZE, int(self.rate / reads / 2)))
 
 
 @dataclass(frozen=True)

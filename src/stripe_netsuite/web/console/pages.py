@@ -15,7 +15,7 @@ from stripe_netsuite.credentials import redact_url
 from stripe_netsuite.engine import metrics
 from stripe_netsuite.flows import preview as preview_flow
 from stripe_netsuite.mapping.preview import render as render_records
-from stripe_netsuite.store import audit, db, lineage, queue, users
+from stripe_netsuite.store import audit, db, heartbeats, lineage, queue, users
 from stripe_netsuite.stripe_api import events
 from stripe_netsuite.web.console import auth, render
 from stripe_netsuite.web.console.state import ConsoleState
@@ -212,6 +212,13 @@ async def _overview(state: ConsoleState) -> dict[str, Any]:
         {"name": name, "problem": beat.problem(), "age": beat.age()}
         for name, beat in sorted(state.heartbeats().items())
     ]
+    # Every engine process's loops, from the store: `worker` processes elsewhere too.
+    stall = state.settings.ready_stall_seconds
+    workers = [
+        {"process": b.process, "loop": b.loop, "age": b.age(now), "started_at": b.started_at,
+         "stale": b.age(now) > stall}
+        for b in await asyncio.to_thread(heartbeats.list_beats, state.database)
+    ]  # fmt: skip
     governors = [
         {"account": name, "in_flight": g.in_flight, "allowed": getattr(g, "allowed", None),
          "limit": getattr(g, "limit", None)}
@@ -221,7 +228,8 @@ async def _overview(state: ConsoleState) -> dict[str, Any]:
     return {
         "counts": counts, "directions": {kind: _direction(kind) for kind in counts},
         "buckets": lineage.BUCKETS, "lag": lag, "accounts": accounts,
-        "loops": loops, "governors": governors, "throttled": metrics.throttled_total(),
+        "loops": loops, "workers": workers, "stall": stall,
+        "governors": governors, "throttled": metrics.throttled_total(),
         "tieouts": tieouts, "engine_running": bool(state.heartbeats()),
         "request_id": logs.request_id.get(),
     }  # fmt: skip

@@ -1,4 +1,4 @@
-"""console: users, sessions, the audit log and the triage of parked jobs.
+"""console: users, sessions, the audit log, the triage of parked jobs, loop heartbeats.
 
 Revision ID: 0004
 Revises: 0003
@@ -70,9 +70,18 @@ def upgrade() -> None:
             ["job_id"], ["jobs.id"], name="fk_job_triage_job_id_jobs", ondelete="CASCADE"
         ),
     )
+    op.create_table(
+        "loop_heartbeats",
+        sa.Column("process", sa.String(255), nullable=False),
+        sa.Column("loop", sa.String(32), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("beat_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("process", "loop", name="pk_loop_heartbeats"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("loop_heartbeats")
     op.drop_table("job_triage")
     op.drop_index("ix_audit_log_at", table_name="audit_log")
     op.drop_table("audit_log")
