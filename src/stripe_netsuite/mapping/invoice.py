@@ -12,6 +12,7 @@ reversal of a voided invoice and the write-off of an uncollectible one.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from stripe_netsuite import exceptions
@@ -130,18 +131,9 @@ def map_negative_transfer(invoice: Mapping[str, Any], ctx: MappingContext) -> Ne
     total = tx.amount(invoice.get("total"), currency, where="invoice.total")
     if total >= 0:
         return None
-    body = tx.header(
-        ctx,
-        sid=sid,
-        currency=currency,
-        when=document_time(invoice),
-        role_prefix=BALANCE_PREFIX,
-        memo="negative invoice credited to customer balance",
+    body = _balance_body(
+        invoice, ctx, sid, currency, -total, "negative invoice credited to customer balance"
     )
-    if ctx.account.gl.receivables:
-        body["account"] = {"id": ctx.account.gl.receivables}
-    item = ctx.require_balance_item(sid)
-    body["item"] = sublist([tx.item_line(item, -total, description="Stripe customer balance")])
     return NetSuiteRecord(
         "invoice", body["externalId"], body, sid, "balance_transfer", replace=("item",)
     )
@@ -335,20 +327,34 @@ def map_balance_credit(invoice: Mapping[str, Any], ctx: MappingContext) -> NetSu
             stripe_id=sid,
             missing="invoice_id",
         )
+    body = _balance_body(invoice, ctx, sid, currency, value, "customer balance applied")
+    body["apply"] = sublist([tx.apply_line(ctx.invoice_id, value)])
+    return NetSuiteRecord("creditMemo", body["externalId"], body, sid, "balance_credit")
+
+
+def _balance_body(
+    invoice: Mapping[str, Any],
+    ctx: MappingContext,
+    sid: str,
+    currency: str,
+    value: Decimal,
+    memo: str,
+) -> dict[str, Any]:
+    """A one-line document on the customer balance item, against receivables: how the
+    balance moves between an invoice and customer credit."""
     body = tx.header(
         ctx,
         sid=sid,
         currency=currency,
         when=document_time(invoice),
         role_prefix=BALANCE_PREFIX,
-        memo="customer balance applied",
+        memo=memo,
     )
     if ctx.account.gl.receivables:
         body["account"] = {"id": ctx.account.gl.receivables}
     item = ctx.require_balance_item(sid)
     body["item"] = sublist([tx.item_line(item, value, description="Stripe customer balance")])
-    body["apply"] = sublist([tx.apply_line(ctx.invoice_id, value)])
-    return NetSuiteRecord("creditMemo", body["externalId"], body, sid, "balance_credit")
+    return body
 
 
 def _coupons(invoice: Mapping[str, Any]) -> list[str]:
