@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from stripe_netsuite import exceptions
+from stripe_netsuite.flows import posting
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.flows.posting import LINKED
 from stripe_netsuite.netsuite import changes
@@ -111,16 +112,8 @@ async def remember(
         stripe_id=stripe_id,
         state_hash=state_hash,
     )
-    await asyncio.to_thread(
-        links.put,
-        ctx.database,
-        account=ctx.name,
-        stripe_id=stripe_id,
-        role=role,
-        record_type=record_type,
-        internal_id=internal_id,
-        external_id="",
-        body_hash=LINKED,
+    await posting.link_existing(
+        ctx, stripe_id=stripe_id, role=role, record_type=record_type, internal_id=internal_id
     )
 
 
