@@ -1,4 +1,4 @@
-"""The Stripe webhook route, a plain Starlette endpoint: what FastAPI no longer does for it."""
+"""The Stripe webhook route, answered before the framework: what the framework did for it."""
 
 from __future__ import annotations
 
@@ -98,4 +98,52 @@ async def test_a_refusal_carries_a_request_id(http: httpx.AsyncClient, database:
     assert response.status_code == 400
     assert response.json() == {"error": "missing Stripe-Signature header"}
     assert len(response.headers["x-request-id"]) == 32
+    assert sum(inbox.counts(database).values()) == 0
+
+
+async def test_a_store_failure_is_a_bare_500_so_stripe_delivers_again(
+    http: httpx.AsyncClient, database: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def locked(*args: object, **kwargs: object) -> None:
+        raise sa.exc.OperationalError("INSERT INTO inbox", {}, Exception("database is locked"))
+
+    monkeypatch.setattr("stripe_netsuite.web.stripe_webhook.accept", locked)
+    payload, headers = _delivery("evt_route_4")
+    response = await http.post(
+        "/webhooks/stripe/main", content=payload, headers={**headers, "X-Request-ID": "trace-9"}
+    )
+    assert response.status_code == 500
+    assert response.json() == {"error": "internal error"}
+    assert "inbox" not in response.text and "locked" not in response.text
+    assert response.headers["x-request-id"] == "trace-9"
+    monkeypatch.undo()
+    again = await http.post("/webhooks/stripe/main", content=payload, headers=headers)
+    assert again.json()["outcome"] == "queued"
+
+
+async def test_a_sender_gone_mid_body_gets_no_answer_and_records_nothing(
+    database: sa.Engine,
+) -> None:
+    app = create_app(config=parse_config(CONFIG), database=database)
+    payload, headers = _delivery("evt_route_5")
+    messages = iter(
+        [
+            {"type": "http.request", "body": payload[:10], "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return next(messages)
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "method": "POST", "path": "/webhooks/stripe/main", "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }  # fmt: skip
+    await app(scope, receive, send)
+    assert sent == []
     assert sum(inbox.counts(database).values()) == 0

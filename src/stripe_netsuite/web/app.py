@@ -20,15 +20,31 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from stripe_netsuite import flows
 from stripe_netsuite.engine import metrics
-from stripe_netsuite.engine.intake import Intake, accept
 from stripe_netsuite.settings import DEFAULT_WEBHOOK_MAX_BYTES, Config, Settings
-from stripe_netsuite.stripe_api.webhooks import WebhookRejected, verify
-from stripe_netsuite.web import delivery, netsuite_delivery, probes
+from stripe_netsuite.web import netsuite_delivery, probes
 from stripe_netsuite.web.request_ids import RequestIds
+from stripe_netsuite.web.stripe_webhook import PREFIX, StripeWebhooks, account_of
 
 log = logging.getLogger(__name__)
+
+
+class EngineApp(FastAPI):
+    """The framework's app, with Stripe's webhooks answered before its middleware stack.
+
+    A webhook is the one request that comes with every Stripe event, and it needs none of
+    what the console's pages need (`stripe_webhook` says what it does instead).
+    """
+
+    webhooks: StripeWebhooks | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        account = account_of(scope) if self.webhooks is not None else None
+        if account is None:
+            await super().__call__(scope, receive, send)
+            return
+        assert self.webhooks is not None
+        await self.webhooks(scope, receive, send, account)
 
 
 def create_app(
@@ -44,7 +60,7 @@ def create_app(
     *webhook_max_bytes* caps a webhook body (``SNS_WEBHOOK_MAX_BYTES``). With *settings*
     the app also serves the operations console (behind its login) and ``/metrics``.
     """
-    app = FastAPI(
+    app = EngineApp(
         title="stripe-netsuite",
         lifespan=lifespan,
         openapi_url=None,
@@ -56,43 +72,13 @@ def create_app(
     app.state.contexts = {}  # the runtime's flow contexts, likewise
     app.state.monitor = None
     app.add_middleware(RequestIds)
+    app.webhooks = StripeWebhooks(
+        config=config, database=database, max_bytes=webhook_max_bytes,
+        wake=lambda: app.state.wake(),
+    )  # fmt: skip
 
-    async def stripe_webhook(request: Request) -> Response:
-        # A plain Starlette endpoint: the route needs none of FastAPI's parameter parsing.
-        account: str = request.path_params["account"]
-        # Refusals come before the body is read, and an account that does not exist (or
-        # has webhooks off) fails verification like a forgery: the answers tell no names.
-        signature = request.headers.get("stripe-signature")
-        if not signature:
-            metrics.WEBHOOKS.labels("rejected").inc()
-            return _rejected("missing Stripe-Signature header")
-        try:
-            payload = await delivery.read_body(request, limit=webhook_max_bytes)
-        except delivery.BodyTooLarge as exc:
-            log.warning("webhook refused account=%r reason=%s", account, exc)
-            metrics.WEBHOOKS.labels("too_large").inc()
-            return JSONResponse({"error": str(exc)}, status_code=413)
-        except delivery.BadLength:
-            return _rejected("Content-Length is not a number")
-        secret, problem = delivery.signing_secret(config, account)
-        try:
-            ref = verify(payload, signature, secret)
-        except WebhookRejected as exc:
-            log.warning("webhook rejected account=%r reason=%s", account, problem or exc.reason)
-            metrics.WEBHOOKS.labels("rejected").inc()
-            return _rejected(exc.reason)
-        cfg = config.account(account)
-        outcome = await asyncio.to_thread(
-            accept, database, account=account, ref=ref, kinds=flows.enabled_kinds(cfg)
-        )
-        metrics.WEBHOOKS.labels(outcome.value).inc()
-        if outcome is Intake.QUEUED:
-            app.state.wake()
-        return JSONResponse({"received": True, "event": ref.event_id, "outcome": outcome.value})
-
-    # The router answers other methods with 405.
-    app.router.routes.append(Route("/webhooks/stripe/{account}", stripe_webhook, methods=["POST"]))
-
+    # Declared for the router's 405 to other methods; a POST is answered before routing.
+    app.router.routes.append(Route(PREFIX + "{account}", _answered_first, methods=["POST"]))
     netsuite_delivery.install(app, config=config, database=database, max_bytes=webhook_max_bytes)
 
     @app.get("/healthz")
@@ -146,8 +132,8 @@ def _serve_console(
     console.install(app, state)
 
 
-def _rejected(reason: str) -> JSONResponse:
-    return JSONResponse({"error": reason}, status_code=400)
+async def _answered_first(request: Request) -> Response:
+    raise AssertionError("EngineApp answers Stripe's webhooks before routing")
 
 
 def worker_lifespan(

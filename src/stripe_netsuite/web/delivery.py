@@ -8,6 +8,7 @@ name that is unknown (or has webhooks off) is answered exactly like a bad signat
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
 
 from starlette.requests import Request
 
@@ -30,6 +31,10 @@ class BadLength(Exception):
     """The ``Content-Length`` header is not a number."""
 
 
+class Disconnected(Exception):
+    """The sender closed the connection before the body was whole."""
+
+
 def signing_secret(config: Config, account: str) -> tuple[str, str | None]:
     """The account's webhook secret, and why there is none (for the log only).
 
@@ -46,19 +51,23 @@ def signing_secret(config: Config, account: str) -> tuple[str, str | None]:
 
 
 async def read_body(request: Request, *, limit: int) -> bytes:
+    """The raw body of a framework request; see `read_stream`."""
+    return await read_stream(request.headers.get("content-length"), request.stream(), limit=limit)
+
+
+async def read_stream(declared: str | None, chunks: AsyncIterator[bytes], *, limit: int) -> bytes:
     """The raw body, refused with `BodyTooLarge` as soon as it is known to exceed *limit*.
 
-    A declared ``Content-Length`` over the cap is refused before a byte is read; a body
+    A *declared* ``Content-Length`` over the cap is refused before a byte is read; a body
     without one (chunked), or longer than it declared, is cut off while it is counted.
     """
-    declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isascii() or not declared.isdigit():
             raise BadLength(declared)
         if int(declared) > limit:
             raise BodyTooLarge(limit)
     body = bytearray()
-    async for chunk in request.stream():
+    async for chunk in chunks:
         body += chunk
         if len(body) > limit:
             raise BodyTooLarge(limit)

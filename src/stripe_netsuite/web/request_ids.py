@@ -14,6 +14,12 @@ HEADER = b"x-request-id"
 _FINE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
+def request_id(headers: dict[bytes, bytes]) -> str:
+    """The caller's ``X-Request-ID`` when it looks like one, else a new one."""
+    given = headers.get(HEADER, b"").decode("latin-1")
+    return given if _FINE.fullmatch(given) else uuid.uuid4().hex
+
+
 class RequestIds:
     """ASGI middleware: sets `logs.request_id` for the request and echoes it."""
 
@@ -24,8 +30,7 @@ class RequestIds:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = dict(scope.get("headers") or ()).get(HEADER, b"").decode("latin-1")
-        rid = given if _FINE.fullmatch(given) else uuid.uuid4().hex
+        rid = request_id(dict(scope.get("headers") or ()))
         token = logs.request_id.set(rid)
 
         async def tagged(message: Any) -> None:
