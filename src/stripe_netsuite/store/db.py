@@ -40,8 +40,6 @@ SQLITE_BUSY_TIMEOUT = 30.0
 #: The PostgreSQL advisory lock key taken while migrating (two processes starting at once).
 MIGRATION_LOCK_KEY = 0x534E5301
 _IMMEDIATE = "sns_sqlite_immediate"
-#: Execution option: a single read that needs no transaction of its own (`read_one`).
-_NO_BEGIN = "sns_sqlite_no_begin"
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -107,14 +105,17 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: sa.Connection) -> None:
     options = conn.get_execution_options()
-    if options.get(_NO_BEGIN, False):
-        return  # one statement, in SQLite's autocommit: atomic on its own
     immediate = options.get(_IMMEDIATE, False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 #: The in-process writers' lock of each SQLite database made by `make_database`.
 _WRITERS: weakref.WeakKeyDictionary[sa.Engine, threading.RLock] = weakref.WeakKeyDictionary()
+
+
+def sqlite_writers(database: sa.Engine) -> threading.RLock | None:
+    """The in-process writers' lock of a SQLite database (None on PostgreSQL)."""
+    return _WRITERS.get(database)
 
 
 @contextlib.contextmanager
@@ -181,21 +182,6 @@ def prebuilt(conn: sa.Connection | sa.Engine, name: str, build: Callable[[], Any
     if stmt is None:
         stmt = _PREBUILT[key] = build()
     return stmt
-
-
-@contextlib.contextmanager
-def read_one(bind: sa.Connection | sa.Engine) -> Iterator[sa.Connection]:
-    """A caller's connection as is, or one for a single read statement.
-
-    On SQLite the statement runs without ``BEGIN``/``COMMIT`` around it: one statement is
-    a consistent snapshot by itself, and the two extra statements cost a sixth of a link
-    read's CPU (links are read on every posting).
-    """
-    if isinstance(bind, sa.Connection):
-        yield bind
-        return
-    with bind.connect() as conn:
-        yield conn.execution_options(**{_NO_BEGIN: True})
 
 
 @contextlib.contextmanager

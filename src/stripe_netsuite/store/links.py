@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from stripe_netsuite.store import db
+from stripe_netsuite.store import db, driver
 from stripe_netsuite.store.tables import links
 
 
@@ -47,20 +47,42 @@ def _link(row: sa.Row[Any]) -> Link:
 def get(
     conn_or_engine: sa.Connection | sa.Engine, *, account: str, stripe_id: str, role: str
 ) -> Link | None:
-    """The link for a Stripe object in a role, or None."""
-    stmt = db.prebuilt(
-        conn_or_engine,
-        "links.get",
-        lambda: sa.select(links).where(
-            links.c.account == sa.bindparam("b_account"),
-            links.c.stripe_id == sa.bindparam("b_stripe_id"),
-            links.c.role == sa.bindparam("b_role"),
-        ),
-    )
-    values = {"b_account": account, "b_stripe_id": stripe_id, "b_role": role}
-    with db.read_one(conn_or_engine) as conn:
-        row = conn.execute(stmt, values).first()
-    return None if row is None else _link(row)
+    """The link for a Stripe object in a role, or None (read through `driver`: every
+    posting reads one or two)."""
+    row = driver.fetch_one(conn_or_engine, _GET, (account, stripe_id, role))
+    if row is None:
+        return None
+    _, results = _processors(conn_or_engine.dialect)
+    values = [
+        value if process is None else process(value)
+        for process, value in zip(results, row, strict=True)
+    ]
+    return Link(account, stripe_id, role, *values)
+
+
+_GET = (
+    "SELECT record_type, internal_id, external_id, body_hash, created_at, updated_at "
+    "FROM links WHERE account = ? AND stripe_id = ? AND role = ?"
+)
+#: The columns `_GET` reads and `_PUT` binds after the key, in order.
+_VALUE_COLUMNS = (
+    links.c.record_type,
+    links.c.internal_id,
+    links.c.external_id,
+    links.c.body_hash,
+    links.c.created_at,
+    links.c.updated_at,
+)
+_PROCESSORS: dict[str, tuple[list[driver.Processor | None], list[driver.Processor | None]]] = {}
+
+
+def _processors(
+    dialect: sa.Dialect,
+) -> tuple[list[driver.Processor | None], list[driver.Processor | None]]:
+    found = _PROCESSORS.get(dialect.name)
+    if found is None:
+        found = _PROCESSORS[dialect.name] = driver.processors(dialect, _VALUE_COLUMNS)
+    return found
 
 
 def to_record(
@@ -145,28 +167,23 @@ def put(
                 f"links.put: {field} is empty (stripe_id={stripe_id!r}, role={role!r})"
             )
     now = db.utcnow()
-    changes = {
-        "record_type": record_type,
-        "internal_id": internal_id,
-        "external_id": external_id,
-        "body_hash": body_hash,
-        "updated_at": now,
-    }
-    stmt = db.prebuilt(database, "links.put", lambda: _upsert(database))
-    with db.connection(database) as conn:
-        conn.execute(
-            stmt, {"account": account, "stripe_id": stripe_id, "role": role, "created_at": now,
-                   **changes}
-        )  # fmt: skip
+    binds, _ = _processors(database.dialect)
+    values = [record_type, internal_id, external_id, body_hash, now, now]
+    bound = [
+        value if process is None else process(value)
+        for process, value in zip(binds, values, strict=True)
+    ]
+    driver.execute(database, _PUT, (account, stripe_id, role, *bound))
 
 
-def _upsert(bind: sa.Engine | sa.Connection) -> Any:
-    insert = db.insert_for(bind, links)
-    kept = ("record_type", "internal_id", "external_id", "body_hash", "updated_at")
-    return insert.on_conflict_do_update(
-        index_elements=["account", "stripe_id", "role"],
-        set_={name: insert.excluded[name] for name in kept},
-    )
+#: Insert, or update all but ``created_at``: SQLite and PostgreSQL both say it this way.
+_PUT = (
+    "INSERT INTO links (account, stripe_id, role, record_type, internal_id, external_id, "
+    "body_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (account, stripe_id, role) DO UPDATE SET record_type = excluded.record_type, "
+    "internal_id = excluded.internal_id, external_id = excluded.external_id, "
+    "body_hash = excluded.body_hash, updated_at = excluded.updated_at"
+)
 
 
 def all_links(database: sa.Engine | sa.Connection, account: str | None = None) -> list[Link]:
