@@ -10,9 +10,12 @@ Two rules, applied by `posting.post` to every transaction it writes:
   when ``options.original_date_field`` names one, in that field.
 * A record already posted in a period that is now closed is never edited. The difference
   between what it says and what the Stripe object now says is posted as an adjustment in the
-  first open period after it: a second record of the same type for what was added, and the
-  opposite record (a credit memo for an invoice) for what was taken away. Adjustments are
-  cumulative and upserted, so a later change rewrites them instead of stacking more.
+  first open period after it. For an invoice, credit memo or cash sale: a second record of the
+  same type for what was added, and the opposite record (a credit memo for an invoice) for what
+  was taken away. For a journal entry or a bank deposit: one journal entry that moves the GL by
+  the difference (`mapping.period_adjustments`). Adjustments are cumulative and upserted, so a
+  later change rewrites them instead of stacking more. A customer payment or refund, whose
+  amount Stripe never changes once settled, parks for a person.
 
 The calendar is read through SuiteQL and kept in the flow context's cache for
 ``options.period_cache_seconds``; a refusal from NetSuite drops it, so a period closed since
@@ -30,6 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from stripe_netsuite.flows.context import FlowContext
+from stripe_netsuite.mapping import period_adjustments as adjust
 from stripe_netsuite.mapping.records import NetSuiteRecord
 from stripe_netsuite.netsuite import periods
 from stripe_netsuite.netsuite.errors import PeriodClosed
@@ -39,6 +43,8 @@ _CACHE = "accounting_periods"
 _LOADING = "accounting_periods.loading"
 #: Records whose lines an adjustment can be computed for, and the record that reverses each.
 OPPOSITE = {"invoice": "creditMemo", "creditMemo": "invoice", "cashSale": "cashRefund"}
+#: Records whose amount Stripe never changes once settled: a change to one parks.
+_SETTLED = frozenset({"customerPayment", "customerRefund"})
 _ZERO = Decimal(0)
 _MEMO_LIMIT = 999
 
@@ -128,7 +134,7 @@ async def adjustments(
 
     Re-raises *refused* when the posted record's period is open after all (the refusal was
     about the new date: the policy decides), and raises `PeriodClosed` for record types whose
-    difference is not computed here.
+    difference is not computed here (payments and refunds among them).
     """
     forget(ctx)
     posted = await ctx.netsuite.get(record.record_type, internal_id, expand=True)
@@ -138,7 +144,19 @@ async def adjustments(
         raise refused
     name = f"{record.record_type} {record.external_id}"
     state = period.state(record.record_type)
-    if record.record_type not in OPPOSITE:
+    if record.record_type in _SETTLED:
+        raise PeriodClosed(
+            f"{name} is posted in {period.name}, which is {state}, and the Stripe object "
+            f"{record.stripe_id} changed in a way that would change money already posted "
+            f"(Stripe does not change a settled amount); a change to a {record.record_type} "
+            "is not adjusted automatically: compare the record with the object in Stripe; "
+            f"to book the change, reopen {period.name} and retry the job, or post the "
+            "correction by hand in an open period",
+            record_type=record.record_type,
+            external_id=record.external_id,
+            period=period.name,
+        )
+    if record.record_type not in OPPOSITE and record.record_type not in adjust.JOURNALED:
         raise PeriodClosed(
             f"{name} changed in Stripe but is posted in {period.name}, which is {state}; "
             f"a change to a {record.record_type} is not adjusted automatically: reopen the "
@@ -147,7 +165,9 @@ async def adjustments(
             external_id=record.external_id,
             period=period.name,
         )
-    target = found.first_open(period, record.record_type)
+    # A deposit's change posts as a journal entry: the period must take one.
+    adjusted_as = "journalEntry" if record.record_type in adjust.JOURNALED else record.record_type
+    target = found.first_open(period, adjusted_as)
     if target is None:
         raise PeriodClosed(
             f"{name} changed in Stripe, is posted in {period.name}, which is {state}, and no "
@@ -155,6 +175,11 @@ async def adjustments(
             record_type=record.record_type,
             external_id=record.external_id,
             period=period.name,
+        )
+    reference = str(posted.get("tranId") or internal_id)
+    if record.record_type in adjust.JOURNALED:
+        return await _adjusting_journal(
+            ctx, record, posted, posted_in=period, into=target, reference=reference
         )
     before = _lines(posted)
     more, less = difference(before, _lines(record.body))
@@ -170,8 +195,80 @@ async def adjustments(
         less=less,
         posted_in=period,
         into=target,
-        reference=str(posted.get("tranId") or internal_id),
+        reference=reference,
     )
+
+
+async def _adjusting_journal(
+    ctx: FlowContext,
+    record: NetSuiteRecord,
+    posted: Mapping[str, Any],
+    *,
+    posted_in: periods.Period,
+    into: periods.Period,
+    reference: str,
+) -> list[NetSuiteRecord]:
+    """The journal entry moving the GL from what the posted journal or deposit moves to what
+    *record* would: none when nothing moves and no earlier adjustment was posted, a journal of
+    zeros when an earlier one was (it is rewritten, never deleted)."""
+    before = adjust.effect_of(record.record_type, posted)
+    moves = adjust.difference(before, adjust.effect_of(record.record_type, record.body))
+    wanted = adjust.unresolved_payments(moves)
+    if wanted:
+        accounts = await payment_accounts(ctx, wanted)
+        missing = [payment for payment in wanted if payment not in accounts]
+        if missing:
+            raise PeriodClosed(
+                f"{record.record_type} {record.external_id} changed in Stripe but is posted in "
+                f"{posted_in.name}, which is {posted_in.state(record.record_type)}; its "
+                f"adjustment needs the account payment {', '.join(missing)} was debited to, "
+                "and NetSuite's general ledger has no line for it: check that the payment "
+                "exists, then retry",
+                record_type=record.record_type,
+                external_id=record.external_id,
+                period=posted_in.name,
+            )
+        moves = adjust.resolve(moves, accounts)
+    if not moves:
+        if not await _has_link(ctx, record.stripe_id, f"{record.role}:adjust"):
+            return []
+        moves = adjust.zeroed(before)
+        if not moves:
+            return []
+    return [
+        adjust.adjusting_journal(
+            record,
+            moves,
+            posted=posted,
+            posted_in=posted_in.name,
+            into_id=into.id,
+            into_start=into.start.isoformat(),
+            reference=reference,
+        )
+    ]
+
+
+#: The main line (id 0) of each payment: the account its money went to.
+_PAYMENT_ACCOUNTS = (
+    "SELECT tal.transaction AS transaction, tal.account AS account "
+    "FROM TransactionAccountingLine tal "
+    "WHERE tal.transactionline = 0 AND tal.transaction IN ({ids})"
+)
+_IDS_PER_QUERY = 500
+
+
+async def payment_accounts(ctx: FlowContext, payments: list[str]) -> dict[str, str]:
+    """The account each payment (a customer payment or cash sale a deposit selects) was
+    debited to, read from NetSuite's GL through SuiteQL; payments it has no line for are
+    left out."""
+    found: dict[str, str] = {}
+    ids = [payment for payment in payments if payment.isdigit()]
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        query = _PAYMENT_ACCOUNTS.format(ids=", ".join(ids[start : start + _IDS_PER_QUERY]))
+        async for row in ctx.netsuite.suiteql(query):
+            if row.get("account") is not None and row.get("transaction") is not None:
+                found.setdefault(str(row["transaction"]), str(row["account"]))
+    return found
 
 
 #: Line key: (item id, tax code id); value: (amount, tax amount).

@@ -42,8 +42,10 @@ def processors(
     dialect: sa.Dialect, columns: Sequence[sa.Column[Any]]
 ) -> tuple[list[Processor | None], list[Processor | None]]:
     """The bind and result processors of *columns* on *dialect* (None: value as is)."""
-    binds = [column.type.bind_processor(dialect) for column in columns]
-    results = [column.type.result_processor(dialect, None) for column in columns]
+    binds: list[Processor | None] = [column.type.bind_processor(dialect) for column in columns]
+    results: list[Processor | None] = [
+        column.type.result_processor(dialect, None) for column in columns
+    ]
     return binds, results
 
 

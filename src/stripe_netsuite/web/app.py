@@ -36,15 +36,15 @@ class EngineApp(FastAPI):
     what the console's pages need (`stripe_webhook` says what it does instead).
     """
 
-    webhooks: StripeWebhooks | None = None
+    stripe_webhooks: StripeWebhooks | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        account = account_of(scope) if self.webhooks is not None else None
+        account = account_of(scope) if self.stripe_webhooks is not None else None
         if account is None:
             await super().__call__(scope, receive, send)
             return
-        assert self.webhooks is not None
-        await self.webhooks(scope, receive, send, account)
+        assert self.stripe_webhooks is not None
+        await self.stripe_webhooks(scope, receive, send, account)
 
 
 def create_app(
@@ -72,7 +72,7 @@ def create_app(
     app.state.contexts = {}  # the runtime's flow contexts, likewise
     app.state.monitor = None
     app.add_middleware(RequestIds)
-    app.webhooks = StripeWebhooks(
+    app.stripe_webhooks = StripeWebhooks(
         config=config, database=database, max_bytes=webhook_max_bytes,
         wake=lambda: app.state.wake(),
     )  # fmt: skip
