@@ -14,7 +14,9 @@ work and retries; correctness does not hang on it.
 Resuming: a page's inbox rows, its jobs and the cursor (``stripe.backfill:<account>``)
 commit in one transaction, so a stopped run loses at most the page it was reading, and
 the next run with the same window and types reads on from the cursor. The cursor holds
-ids and times only.
+ids, times and counts only; it is also where `status` and the console read a run's progress
+(`engine.backfill_progress`): each page stamps it, a run that ends by an error or an
+interrupt records that it stopped, and one killed outright is known by its silence.
 
 Pace: every Stripe read the backfill causes is paid from one budget, its page reads and
 the worker's fetches of what it queues alike, so the two together stay under the
@@ -26,6 +28,8 @@ the worker's and the backfill's together.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import json
 import secrets
 import time
@@ -72,6 +76,11 @@ def cursor_name(account: str) -> str:
     return f"stripe.backfill:{account}"
 
 
+def event_prefix(run: str) -> str:
+    """How the inbox event ids of a run's objects begin: ``backfill.<run>:``."""
+    return f"backfill.{run}:"
+
+
 def choose_types(requested: Sequence[str] | None, enabled: Collection[str]) -> tuple[str, ...]:
     """The kinds to list, in dependency order; `ValueError` names an unknown one.
 
@@ -112,6 +121,20 @@ class State:
     listed: int = 0
     queued: int = 0
     finished: bool = False
+    #: Objects queued per type, over every attempt.
+    queued_by_type: dict[str, int] = field(default_factory=dict)
+    #: Unix seconds: the run's start, its last committed page, its end.
+    started_at: int | None = None
+    updated_at: int | None = None
+    finished_at: int | None = None
+    #: Unix seconds and cause (``interrupted`` or an error class) of an attempt that ended
+    #: before the run did; cleared when the run is resumed.
+    stopped_at: int | None = None
+    stop_reason: str | None = None
+    #: Seconds spent listing over every attempt (the pauses between attempts left out).
+    seconds: float = 0.0
+    #: Processes that have worked on the run (1 + times resumed).
+    attempts: int = 0
 
     @property
     def current(self) -> str | None:
@@ -119,17 +142,22 @@ class State:
         return next((t for t in self.types if t not in self.done), None)
 
     def dumps(self) -> str:
-        """The cursor value."""
-        return json.dumps(asdict(self), separators=(",", ":"))
+        """The cursor value (with the type being listed, for a person reading the row)."""
+        return json.dumps({**asdict(self), "listing": self.current}, separators=(",", ":"))
 
     @classmethod
     def loads(cls, text: str | None) -> State | None:
-        """A stored state, or None when there is none or it is unreadable."""
+        """A stored state, or None when there is none or it is unreadable.
+
+        Keys it does not know are left out (``listing``, or a newer engine's).
+        """
         if not text:
             return None
         try:
-            return cls(**json.loads(text))
-        except (TypeError, ValueError):
+            values = json.loads(text)
+            known = {f.name for f in dataclasses.fields(cls)}
+            return cls(**{k: v for k, v in values.items() if k in known})
+        except (TypeError, ValueError, AttributeError):
             return None
 
 
@@ -151,7 +179,8 @@ def plan(
         return stored, True
     end = until if until is not None else now
     Window(since, end)  # refuses an empty window
-    return State(run=secrets.token_hex(4), since=since, until=end, types=list(types)), False
+    run_id = secrets.token_hex(4)
+    return State(run=run_id, since=since, until=end, types=list(types), started_at=now), False
 
 
 @dataclass(frozen=True)
@@ -189,14 +218,15 @@ def accept_page(
     """Record and queue one page's objects, and move the cursor, in one transaction.
 
     *last*: the page ends its type's list (the type is marked done). Returns how many
-    objects got a job (a disabled flow's object is recorded as ignored; one listed twice
-    by a resumed run is a duplicate and queues nothing).
+    objects were queued: each got a job, or joined its object's pending one (a disabled
+    flow's object is recorded as ignored; one listed twice by a resumed run is a duplicate
+    and queues nothing). So the run's ``queued`` is its inbox rows that wait for a job.
     """
     queued = 0
     with db.write_transaction(database) as conn:
         for obj in objects:
             ref = EventRef(
-                event_id=f"backfill.{state.run}:{obj.id}",
+                event_id=event_prefix(state.run) + obj.id,
                 event_type=f"{obj.object_type}.backfill",
                 object_type=obj.object_type,
                 object_id=obj.id,
@@ -217,6 +247,9 @@ def accept_page(
                 queued += 1
         state.listed += len(objects)
         state.queued += queued
+        if queued and state.current is not None:
+            by_type = state.queued_by_type
+            by_type[state.current] = by_type.get(state.current, 0) + queued
         if objects:
             state.after = objects[-1].id
             state.reached = objects[-1].created
@@ -224,6 +257,8 @@ def accept_page(
             state.done.append(state.current)
             state.after = state.reached = None
             state.finished = state.current is None
+            if state.finished:
+                state.finished_at = state.updated_at
         cursors.put(conn, cursor_name(account), state.dumps())
     return queued
 
@@ -247,9 +282,61 @@ async def run(
     (*worker_reads* per object), so the worker's fetches follow at a pace Stripe accepts.
     """
     stored = State.loads(await asyncio.to_thread(cursors.get, database, cursor_name(account)))
-    state, resumed = plan(stored, since=since, until=until, types=types, now=int(now()))
-    if not resumed:
-        await asyncio.to_thread(cursors.put, database, cursor_name(account), state.dumps())
+    begun = now()
+    state, resumed = plan(stored, since=since, until=until, types=types, now=int(begun))
+    state.attempts += 1
+    state.updated_at, state.stopped_at, state.stop_reason = int(begun), None, None
+    if state.started_at is None:  # a run stored before runs kept their times
+        state.started_at = int(begun)
+    listed_before = state.seconds
+
+    def stamp() -> None:
+        moment = now()
+        state.updated_at = int(moment)
+        state.seconds = round(listed_before + max(moment - begun, 0.0), 3)
+
+    await asyncio.to_thread(cursors.put, database, cursor_name(account), state.dumps())
+    try:
+        summary = await _list(
+            lister, database, account=account, enabled=enabled, state=state,
+            progress=progress, worker_reads=worker_reads, stamp=stamp,
+        )  # fmt: skip
+    except BaseException as exc:
+        stamp()
+        state.stopped_at, state.stop_reason = state.updated_at, stop_reason(exc)
+        with contextlib.suppress(Exception):  # the error in hand is the one to report
+            record_stop(database, account, state)
+        raise
+    summary.resumed = resumed
+    return summary
+
+
+def stop_reason(exc: BaseException) -> str:
+    """What a stopped attempt records of its cause: a word or an error class, no message."""
+    if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt):
+        return "interrupted"
+    return type(exc).__name__
+
+
+def record_stop(database: sa.Engine, account: str, state: State) -> None:
+    """Mark the stored run stopped, keeping its committed progress (not *state*'s).
+
+    *state* may hold a page that never committed (the error came from its transaction),
+    so only the stop's stamp is copied onto what the store has.
+    """
+    with db.write_transaction(database) as conn:
+        stored = State.loads(cursors.get(conn, cursor_name(account)))
+        if stored is None or stored.run != state.run or stored.finished:
+            return
+        stored.stopped_at, stored.stop_reason = state.stopped_at, state.stop_reason
+        cursors.put(conn, cursor_name(account), stored.dumps())
+
+
+async def _list(
+    lister: Lister, database: sa.Engine, *, account: str, enabled: Collection[str], state: State,
+    progress: Callable[[Tick], None] | None, worker_reads: float, stamp: Callable[[], None],
+) -> Summary:  # fmt: skip
+    """The listing loop of `run`: each page's batches queued and committed with *state*."""
     window = Window(state.since, state.until)
     started = time.monotonic()
     listed_now = queued_now = 0
@@ -268,6 +355,7 @@ async def run(
         batches = [page.objects[i : i + size] for i in range(0, len(page.objects), size)] or [()]
         for n, batch in enumerate(batches):
             await lister.limiter.acquire(len(batch) * worker_reads)
+            stamp()
             queued_now += await asyncio.to_thread(
                 accept_page, database, account=account, objects=batch, enabled=enabled,
                 state=state, last=ends and n == len(batches) - 1,
@@ -286,11 +374,12 @@ async def run(
                     )
                 )
     if not state.finished:  # no type to list at all
-        state.finished = True
+        stamp()
+        state.finished, state.finished_at = True, state.updated_at
         await asyncio.to_thread(cursors.put, database, cursor_name(account), state.dumps())
     return Summary(
         state=state,
-        resumed=resumed,
+        resumed=False,
         listed=listed_now,
         queued=queued_now,
         by_kind=by_kind,
@@ -323,7 +412,7 @@ def describe(tick: Tick) -> str:
     if state.finished:
         eta = "0:00:00"
     elif 0 < share < 1 and tick.seconds > 0:
-        eta = _clock(tick.seconds * (1 - share) / share)
+        eta = clock(tick.seconds * (1 - share) / share)
     # Otherwise unknown: objects created at the very start of the window are still coming.
     position = f"{state.types.index(tick.kind) + 1}/{len(state.types)}"
     if tick.kind in state.missing:
@@ -335,7 +424,8 @@ def describe(tick: Tick) -> str:
     )
 
 
-def _clock(seconds: float) -> str:
+def clock(seconds: float) -> str:
+    """Seconds as ``H:MM:SS``."""
     whole = int(seconds)
     return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from stripe_netsuite import exceptions, kinds, logs
 from stripe_netsuite.credentials import redact_url
-from stripe_netsuite.engine import metrics
+from stripe_netsuite.engine import backfill_progress, metrics
 from stripe_netsuite.flows import preview as preview_flow
 from stripe_netsuite.mapping.preview import render as render_records
 from stripe_netsuite.store import audit, db, heartbeats, lineage, queue, users
@@ -225,11 +225,14 @@ async def _overview(state: ConsoleState) -> dict[str, Any]:
         for name, g in sorted(state.governors().items())
     ]  # fmt: skip
     tieouts = state.monitor.tieouts if state.monitor is not None else {}
+    runs = await asyncio.to_thread(backfill_progress.read_runs, state.database)
+    backfills = [{"run": run, "facts": backfill_progress.facts(run)} for run in runs]
     return {
         "counts": counts, "directions": {kind: _direction(kind) for kind in counts},
         "buckets": lineage.BUCKETS, "lag": lag, "accounts": accounts,
         "loops": loops, "workers": workers, "stall": stall,
         "governors": governors, "throttled": metrics.throttled_total(),
         "tieouts": tieouts, "engine_running": bool(state.heartbeats()),
-        "request_id": logs.request_id.get(),
+        "request_id": logs.request_id.get(), "backfills": backfills,
+        "backfill_stale": backfill_progress.STALE_SECONDS,
     }  # fmt: skip
