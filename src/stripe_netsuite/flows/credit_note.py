@@ -89,9 +89,7 @@ async def sync(ctx: FlowContext, credit_note_id: str) -> None:
 
 
 async def _link(ctx: FlowContext, stripe_id: str, role: str) -> links.Link | None:
-    return await asyncio.to_thread(
-        links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=role
-    )
+    return await links.read(ctx.database, account=ctx.name, stripe_id=stripe_id, role=role)
 
 
 async def _repoint_refunds(ctx: FlowContext, note: dict[str, Any], mctx: MappingContext) -> None:

@@ -7,7 +7,6 @@ customer's balance transactions and posts each adjustment not linked yet (role
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -63,8 +62,7 @@ async def post_adjustments(ctx: FlowContext, customer: str, customer_id: str) ->
     for entry in await balance_transactions(ctx, customer):
         if not customer_balance.is_posted(entry):
             continue
-        link = await asyncio.to_thread(
-            links.get,
+        link = await links.read(
             ctx.database,
             account=ctx.name,
             stripe_id=str(entry["id"]),

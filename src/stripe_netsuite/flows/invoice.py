@@ -74,9 +74,7 @@ async def sync(ctx: FlowContext, invoice_id: str) -> None:
 
 
 async def _link(ctx: FlowContext, stripe_id: str, role: str) -> links.Link | None:
-    return await asyncio.to_thread(
-        links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=role
-    )
+    return await links.read(ctx.database, account=ctx.name, stripe_id=stripe_id, role=role)
 
 
 async def _write_off(ctx: FlowContext, invoice: dict[str, Any], mctx: MappingContext) -> None:

@@ -42,9 +42,7 @@ async def sync(ctx: FlowContext, payout_id: str) -> None:
     if payout.get("status") not in SETTLED:
         raise exceptions.Skip("payout_not_paid_yet", object_id=payout_id)
     named = payout_mapping.linked_deposit_id(payout)
-    own = await asyncio.to_thread(
-        links.get, ctx.database, account=ctx.name, stripe_id=payout_id, role=KIND.role
-    )
+    own = await links.read(ctx.database, account=ctx.name, stripe_id=payout_id, role=KIND.role)
     if own is not None and own.internal_id == named:
         # Our own record written back (a deposit, or a summary journal under the same key).
         record_type = own.record_type
@@ -281,9 +279,7 @@ async def _drop_stale_parts(
 async def _refuse_mode_switch(ctx: FlowContext, payout_id: str, record: NetSuiteRecord) -> None:
     """A payout posted as deposits stays deposits (and a summary stays a summary): posting
     it the other way too would book its money twice."""
-    link = await asyncio.to_thread(
-        links.get, ctx.database, account=ctx.name, stripe_id=payout_id, role=record.role
-    )
+    link = await links.read(ctx.database, account=ctx.name, stripe_id=payout_id, role=record.role)
     if link is None or link.record_type == record.record_type or link.body_hash == posting.LINKED:
         return
     raise exceptions.NeedsAttention(
@@ -309,9 +305,7 @@ async def _keep_detail(ctx: FlowContext, payout_id: str, name: str, text: str) -
             key=f"accounts.{ctx.name}.options.payout_detail_dir",
         )
     digest = await ctx.body_hash({"csv": text})
-    link = await asyncio.to_thread(
-        links.get, ctx.database, account=ctx.name, stripe_id=payout_id, role=DETAIL_ROLE
-    )
+    link = await links.read(ctx.database, account=ctx.name, stripe_id=payout_id, role=DETAIL_ROLE)
     path = Path(folder) / name
     if link is not None and link.body_hash == digest and path.exists():
         return
@@ -385,9 +379,7 @@ async def release(ctx: FlowContext, kind: str, stripe_id: str) -> list[tuple[str
     """
     if not kinds.get(kind).reporting_categories:
         return []
-    link = await asyncio.to_thread(
-        links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=AWAITED
-    )
+    link = await links.read(ctx.database, account=ctx.name, stripe_id=stripe_id, role=AWAITED)
     if link is None:
         return []
     await asyncio.to_thread(

@@ -370,9 +370,7 @@ def _lines(body: Mapping[str, Any] | None) -> Sums:
 
 
 async def _has_link(ctx: FlowContext, stripe_id: str, role: str) -> bool:
-    found = await asyncio.to_thread(
-        links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=role
-    )
+    found = await links.read(ctx.database, account=ctx.name, stripe_id=stripe_id, role=role)
     return found is not None
 
 

@@ -38,8 +38,8 @@ async def post(
     With ``update=False`` an already linked record is left as it is; with an
     *update_body*, a changed linked record is patched with that subset instead.
     """
-    link = await asyncio.to_thread(
-        links.get, ctx.database, account=ctx.name, stripe_id=record.stripe_id, role=record.role
+    link = await links.read(
+        ctx.database, account=ctx.name, stripe_id=record.stripe_id, role=record.role
     )
     if ctx.preview is not None:
         ctx.preview.append(record)
@@ -125,9 +125,7 @@ async def linked_instead(
     """
     if not internal_id or not ctx.account.options.link_from_metadata:
         return False
-    link = await asyncio.to_thread(
-        links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=role
-    )
+    link = await links.read(ctx.database, account=ctx.name, stripe_id=stripe_id, role=role)
     if link is not None and (link.record_type, link.internal_id) == (record_type, internal_id):
         # Our own record written back, or one linked (and checked) on an earlier run.
         return link.body_hash == LINKED

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,9 +42,7 @@ async def base_currency(ctx: FlowContext) -> str | None:
 
 async def charge_invoice(ctx: FlowContext, charge_id: str) -> str | None:
     """The NetSuite invoice made for a standalone charge (``acct:inv:ch_…``), if any."""
-    link = await asyncio.to_thread(
-        links.get, ctx.database, account=ctx.name, stripe_id=charge_id, role="invoice"
-    )
+    link = await links.read(ctx.database, account=ctx.name, stripe_id=charge_id, role="invoice")
     return link.internal_id if link is not None else None
 
 

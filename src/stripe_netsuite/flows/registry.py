@@ -65,9 +65,7 @@ async def ensure(ctx: FlowContext, kind: str, stripe_id: str, *, again: bool = F
     flow = REGISTRY[kind]
     role = kinds.get(kind).role
     async with object_lock(ctx, stripe_id):
-        link = await asyncio.to_thread(
-            links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=role
-        )
+        link = await links.read(ctx.database, account=ctx.name, stripe_id=stripe_id, role=role)
         if link is not None and not again:
             return link.internal_id
         if ctx.preview is not None:
@@ -79,9 +77,7 @@ async def ensure(ctx: FlowContext, kind: str, stripe_id: str, *, again: bool = F
                 await flow(ctx, stripe_id)
         except exceptions.Skip as exc:
             raise exceptions.Skip(f"{kind}_skipped:{exc.rule}", object_id=stripe_id) from exc
-        link = await asyncio.to_thread(
-            links.get, ctx.database, account=ctx.name, stripe_id=stripe_id, role=role
-        )
+        link = await links.read(ctx.database, account=ctx.name, stripe_id=stripe_id, role=role)
     if link is None:
         raise exceptions.NeedsAttention(f"{kind} {stripe_id} was synced but left no link")
     return link.internal_id

@@ -100,9 +100,7 @@ async def ensure_customer_currency(
     seen: set[tuple[str, str]] = ctx.cache.setdefault("customer_currencies", set())
     if (customer, currency) in seen:
         return
-    known = await asyncio.to_thread(
-        links.get, ctx.database, account=ctx.name, stripe_id=customer, role=role
-    )
+    known = await links.read(ctx.database, account=ctx.name, stripe_id=customer, role=role)
     if known is not None:
         _remember(seen, customer, currency)
         return

@@ -49,6 +49,18 @@ def processors(
     return binds, results
 
 
+_BINDS: dict[tuple[str, str], Processor | None] = {}
+
+
+def bind_value(dialect: sa.Dialect, column: sa.Column[Any], value: Any) -> Any:
+    """*value* as *column*'s type hands it to the driver (a UTC time as SQLite's text)."""
+    key = (dialect.name, f"{column.table.name}.{column.name}")
+    if key not in _BINDS:
+        _BINDS[key] = column.type.bind_processor(dialect)
+    process = _BINDS[key]
+    return value if process is None else process(value)
+
+
 def fetch_one(
     bind: sa.Engine | sa.Connection, sql: str, params: Sequence[Any]
 ) -> tuple[Any, ...] | None:

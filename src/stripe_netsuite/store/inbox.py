@@ -11,7 +11,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
-from stripe_netsuite.store import db
+from stripe_netsuite.store import db, driver
 from stripe_netsuite.store.tables import inbox
 
 
@@ -40,26 +40,19 @@ def record_event(
     for field, value in (("account", account), ("event_id", event_id), ("object_id", object_id)):
         if not value:
             raise ValueError(f"record_event: {field} is empty (event_id={event_id!r})")
-    stmt = db.prebuilt(
-        conn,
-        "inbox.record_event",
-        lambda: (
-            db.insert_for(conn, inbox)
-            .on_conflict_do_nothing(index_elements=["account", "event_id"])
-            .returning(inbox.c.id)
-        ),
-    )
-    values = {
-        "account": account,
-        "event_id": event_id,
-        "event_type": event_type,
-        "object_type": object_type,
-        "object_id": object_id,
-        "received_at": db.utcnow(),
-        "status": EventStatus.IGNORED if ignored else EventStatus.PENDING,
-    }
+    status = EventStatus.IGNORED if ignored else EventStatus.PENDING
+    received = driver.bind_value(conn.dialect, inbox.c.received_at, db.utcnow())
+    values = (account, event_id, event_type, object_type, object_id, received, str(status))
     # RETURNING, not rowcount: PostgreSQL drivers report -1 for an INSERT that returns rows.
-    return conn.execute(stmt, values).first() is not None
+    return driver.fetch_one(conn, _RECORD, values) is not None
+
+
+#: Through `driver`: one per webhook and polled event.
+_RECORD = (
+    "INSERT INTO inbox (account, event_id, event_type, object_type, object_id, received_at, "
+    "status) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, event_id) DO NOTHING "
+    "RETURNING id"
+)
 
 
 def mark_object_handled(

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from stripe_netsuite.store import db
+from stripe_netsuite.store import db, driver
 from stripe_netsuite.store.tables import origins
 
 
@@ -122,8 +122,9 @@ def stamp(
 
 
 def is_mirror(conn: sa.Connection, *, account: str, stripe_id: str) -> bool:
-    """Whether the Stripe object was made by the engine from a NetSuite record."""
-    stmt = sa.select(origins.c.stripe_id).where(
-        origins.c.account == account, origins.c.stripe_id == stripe_id
-    )
-    return conn.execute(stmt).first() is not None
+    """Whether the Stripe object was made by the engine from a NetSuite record (asked of
+    every customer and invoice event, so through `driver`)."""
+    return driver.fetch_one(conn, _MIRROR, (account, stripe_id)) is not None
+
+
+_MIRROR = "SELECT 1 FROM origins WHERE account = ? AND stripe_id = ?"

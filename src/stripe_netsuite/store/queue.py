@@ -37,7 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from stripe_netsuite import redaction
-from stripe_netsuite.store import db
+from stripe_netsuite.store import db, driver
 from stripe_netsuite.store import queue_statements as statements
 from stripe_netsuite.store.job_states import JobState as JobState
 from stripe_netsuite.store.job_states import Outcome as Outcome
@@ -155,50 +155,29 @@ def enqueue(
     for field, value in (("account", account), ("kind", kind), ("object_id", object_id)):
         if not value:
             raise ValueError(f"enqueue: {field} is empty (kind={kind!r}, object_id={object_id!r})")
-    insert = db.prebuilt(
-        conn,
-        "queue.enqueue",
-        lambda: (
-            db.insert_for(conn, jobs)
-            .on_conflict_do_nothing(
-                index_elements=["account", "kind", "object_id"],
-                # A literal, not a bound parameter: PostgreSQL must match it to the partial
-                # index when planning, and a prepared statement's parameter cannot be.
-                index_where=jobs.c.state == sa.literal_column(f"'{JobState.PENDING}'"),
-            )
-            .returning(jobs.c.id)
-        ),
-    )
-    earlier = db.prebuilt(
-        conn,
-        "queue.enqueue.earlier",
-        lambda: (
-            sa.update(jobs)
-            .where(
-                jobs.c.account == sa.bindparam("b_account"),
-                jobs.c.kind == sa.bindparam("b_kind"),
-                jobs.c.object_id == sa.bindparam("b_object_id"),
-                jobs.c.state == JobState.PENDING,
-                jobs.c.run_after > sa.bindparam("b_when"),
-            )
-            .values(run_after=sa.bindparam("b_when"), updated_at=sa.bindparam("b_now"))
-        ),
-    )
     with db.connection(conn) as c:
         # "Due now" by the clock the claims compare with, whatever this host's says.
         now = database_now(c)
         when = now if run_after is None else run_after
-        row = {"account": account, "kind": kind, "object_id": object_id,
-               "state": JobState.PENDING, "attempts": 0, "run_after": when,
-               "created_at": now, "updated_at": now}  # fmt: skip
-        if c.execute(insert, row).first() is not None:
+        at, stamp = (driver.bind_value(c.dialect, jobs.c.run_after, t) for t in (when, now))
+        if driver.fetch_one(c, _ENQUEUE, (account, kind, object_id, at, stamp, stamp)):
             return True
-        c.execute(
-            earlier,
-            {"b_account": account, "b_kind": kind, "b_object_id": object_id,
-             "b_when": when, "b_now": now},
-        )  # fmt: skip
+        driver.execute(c, _EARLIER, (at, stamp, account, kind, object_id, at))
     return False
+
+
+#: Through `driver` (one per webhook). The partial index's predicate is a literal, which
+#: PostgreSQL must see to match ``uq_jobs_pending_object`` when planning.
+_ENQUEUE = (
+    "INSERT INTO jobs (account, kind, object_id, state, attempts, run_after, created_at, "
+    "updated_at) VALUES (?, ?, ?, 'pending', 0, ?, ?, ?) "
+    "ON CONFLICT (account, kind, object_id) WHERE state = 'pending' DO NOTHING RETURNING id"
+)
+#: The object's pending job is due no later than the new ask.
+_EARLIER = (
+    "UPDATE jobs SET run_after = ?, updated_at = ? WHERE account = ? AND kind = ? "
+    "AND object_id = ? AND state = 'pending' AND run_after > ?"
+)
 
 
 # --- claim and lease -----------------------------------------------------------------

@@ -3,7 +3,6 @@ lines and the difference; and the same as CSV."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from collections import defaultdict
@@ -75,9 +74,7 @@ async def _account_rows(
     out = []
     for payout in (await reconcile.payouts(ctx, since=since))[-LIMIT:]:
         report = await reconcile.report(ctx, payout)
-        link = await asyncio.to_thread(
-            links.get, ctx.database, account=name, stripe_id=payout["id"], role=KIND.role
-        )
+        link = await links.read(ctx.database, account=name, stripe_id=payout["id"], role=KIND.role)
         row = PayoutRow(
             account=name,
             created=datetime.fromtimestamp(int(payout["created"]), UTC),
