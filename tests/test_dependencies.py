@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 LOCKS = {"dev": ROOT / "requirements" / "dev.lock", "run": ROOT / "requirements" / "run.lock"}
 OURS = {"stripe-netsuite", "stripe-netsuite-sandbox"}
 #: Declared without being imported, each for a reason written beside it in pyproject.toml.
-NOT_IMPORTED = {"sniffio", "starlette", "h11"}
+#: httptools is named to uvicorn (`http="httptools"`), which imports it.
+NOT_IMPORTED = {"sniffio", "starlette", "h11", "httptools"}
 #: Distribution → the module it is imported as, where the two differ.
 MODULE = {"pyjwt": "jwt", "pydantic-settings": "pydantic_settings"}
 

@@ -239,8 +239,18 @@ class InMemoryJobStore:
             del self.jobs[job.id]
             return True
 
+    def finish(self, job: Job, *, worker_id: str, skip_rule: str | None = None) -> bool:
+        """See `JobStore.finish`; the events stamped are recorded in `handled`."""
+        if skip_rule is None:
+            finished = self.complete(job, worker_id=worker_id)
+        else:
+            finished = self.skip(job, worker_id=worker_id, rule=skip_rule)
+        if finished:
+            self.events_handled(job)
+        return finished
+
     def events_handled(self, job: Job) -> None:
-        """See `JobStore.events_handled`; recorded in `handled`."""
+        """Stamp the job's inbox events handled; recorded in `handled`."""
         with self._lock:
             self.handled.append(Handled(job.account, job.object_id, job.claimed_at))
 

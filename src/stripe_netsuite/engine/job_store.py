@@ -13,7 +13,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
-from stripe_netsuite.store import inbox, queue
+from stripe_netsuite.store import queue
 
 
 class JobStore(Protocol):
@@ -33,12 +33,9 @@ class JobStore(Protocol):
         """Push this claim's lease forward; False once *worker_id* no longer holds it."""
         ...
 
-    def complete(self, job: queue.Job, *, worker_id: str) -> bool:
-        """Mark the job done."""
-        ...
-
-    def skip(self, job: queue.Job, *, worker_id: str, rule: str) -> bool:
-        """Record that a named rule skipped the job."""
+    def finish(self, job: queue.Job, *, worker_id: str, skip_rule: str | None = None) -> bool:
+        """Mark the job done (or skipped by the named *skip_rule*) and stamp the inbox events
+        it covered (those received before its claim) handled, as one step."""
         ...
 
     def park(self, job: queue.Job, *, worker_id: str, error: BaseException) -> bool:
@@ -49,10 +46,6 @@ class JobStore(Protocol):
         self, job: queue.Job, *, worker_id: str, error: BaseException, delay_seconds: float
     ) -> bool:
         """Send the job back to pending, due after *delay_seconds*."""
-        ...
-
-    def events_handled(self, job: queue.Job) -> None:
-        """Stamp the inbox events the finished job covered (those received before its claim)."""
         ...
 
 
@@ -78,13 +71,9 @@ class SqlJobStore:
         """See `JobStore.extend_lease`."""
         return queue.extend_lease(self.database, job, worker_id, lease_seconds)
 
-    def complete(self, job: queue.Job, *, worker_id: str) -> bool:
-        """See `JobStore.complete`."""
-        return queue.complete(self.database, job, worker_id)
-
-    def skip(self, job: queue.Job, *, worker_id: str, rule: str) -> bool:
-        """See `JobStore.skip`."""
-        return queue.skip(self.database, job, worker_id, rule=rule)
+    def finish(self, job: queue.Job, *, worker_id: str, skip_rule: str | None = None) -> bool:
+        """See `JobStore.finish`: one transaction."""
+        return queue.finish(self.database, job, worker_id, skip_rule=skip_rule)
 
     def park(self, job: queue.Job, *, worker_id: str, error: BaseException) -> bool:
         """See `JobStore.park`."""
@@ -96,13 +85,4 @@ class SqlJobStore:
         """See `JobStore.retry_later`."""
         return queue.retry_later(
             self.database, job, worker_id, error=error, delay_seconds=delay_seconds
-        )
-
-    def events_handled(self, job: queue.Job) -> None:
-        """See `JobStore.events_handled`."""
-        inbox.mark_object_handled(
-            self.database,
-            account=job.account,
-            object_id=job.object_id,
-            received_before=job.claimed_at,
         )

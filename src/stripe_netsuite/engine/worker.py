@@ -225,13 +225,8 @@ class Worker:
             await self._retry_or_park(job, error, self.retry.unexpected_attempts, None)
 
     def _done(self, job: queue.Job, skip_rule: str | None) -> None:
-        # Finished (or skipped) and its events stamped in one trip to a thread.
-        if skip_rule is None:
-            finished = self.store.complete(job, worker_id=self.name)
-        else:
-            finished = self.store.skip(job, worker_id=self.name, rule=skip_rule)
-        if finished:
-            self.store.events_handled(job)
+        # Finished (or skipped) and its events stamped in one transaction.
+        self.store.finish(job, worker_id=self.name, skip_rule=skip_rule)
 
     async def _retry_or_park(
         self, job: queue.Job, exc: BaseException, attempts: int, retry_after: float | None

@@ -4,6 +4,10 @@ Every request waits for a governor slot, carries fresh auth headers, and is
 classified once by `errors.classify`. Retriable failures back off exponentially
 with jitter (`retry.backoff`). Writes are idempotent (``PUT …/eid:`` and ``PATCH``),
 so a write whose answer was lost is simply sent again.
+
+Requests are built with httpx and sent with aiohttp (`aio_transport.AiohttpTransport`,
+the default transport): httpx's own pool, streams and parser cost two fifths of the
+client's CPU per upsert. A *transport* given (``httpx.MockTransport`` in tests) replaces it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import httpx
 
 from stripe_netsuite import exceptions, retry
 from stripe_netsuite.netsuite import errors, jsonbody, paging
+from stripe_netsuite.netsuite.aio_transport import AiohttpTransport
 from stripe_netsuite.netsuite.auth import Auth, auth_from_config
 from stripe_netsuite.netsuite.governor import Governor
 from stripe_netsuite.settings import NetSuiteConfig
@@ -76,7 +81,10 @@ class NetSuiteClient:
         self.backoff_cap = backoff_cap
         self._sleep = sleep
         self._jitter = jitter
-        self._http = httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(timeout))
+        self._http = httpx.AsyncClient(
+            transport=transport if transport is not None else AiohttpTransport(timeout=timeout),
+            timeout=httpx.Timeout(timeout),
+        )
         self._owned: list[httpx.AsyncClient] = []
         #: HTTP requests sent to NetSuite (retries and re-sends included).
         self.calls = 0
@@ -89,7 +97,10 @@ class NetSuiteClient:
         governor: Governor,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> NetSuiteClient:
-        """A client for the account *cfg* describes (its own token-endpoint connection)."""
+        """A client for the account *cfg* describes (its own token-endpoint connection).
+
+        The token endpoint is asked once an hour: its client keeps httpx's own transport.
+        """
         token_http = httpx.AsyncClient(transport=transport, timeout=cfg.timeout_seconds)
         client = cls(
             base_url=cfg.rest_base_url,

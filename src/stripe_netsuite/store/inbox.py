@@ -67,29 +67,19 @@ def mark_object_handled(
     With *received_before* (the job's claim time), events that arrived while the job ran
     stay pending: the follow-up job they queued has not run yet.
     """
-    stmt = db.prebuilt(
-        conn,
-        "inbox.mark_object_handled",
-        lambda: (
-            sa.update(inbox)
-            .where(
-                inbox.c.account == sa.bindparam("b_account"),
-                inbox.c.object_id == sa.bindparam("b_object_id"),
-                inbox.c.status == EventStatus.PENDING,
-                inbox.c.received_at <= sa.bindparam("b_before"),
-            )
-            .values(status=EventStatus.HANDLED, handled_at=sa.bindparam("b_now"))
-        ),
-    )
     now = db.utcnow()
-    values = {
-        "b_account": account,
-        "b_object_id": object_id,
-        "b_now": now,
-        "b_before": now if received_before is None else received_before,
-    }
-    with db.connection(conn) as c:
-        return int(c.execute(stmt, values).rowcount)
+    stamp, before = (
+        driver.bind_value(conn.dialect, inbox.c.received_at, t)
+        for t in (now, now if received_before is None else received_before)
+    )
+    return driver.execute(conn, _HANDLED, (stamp, account, object_id, before))
+
+
+#: Through `driver`: one per finished job.
+_HANDLED = (
+    "UPDATE inbox SET status = 'handled', handled_at = ? WHERE account = ? AND object_id = ? "
+    "AND status = 'pending' AND received_at <= ?"
+)
 
 
 def counts(database: sa.Engine | sa.Connection) -> dict[str, int]:

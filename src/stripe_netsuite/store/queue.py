@@ -37,7 +37,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from stripe_netsuite import redaction
-from stripe_netsuite.store import db, driver
+from stripe_netsuite.store import db, driver, inbox
 from stripe_netsuite.store import queue_statements as statements
 from stripe_netsuite.store.job_states import JobState as JobState
 from stripe_netsuite.store.job_states import Outcome as Outcome
@@ -320,13 +320,16 @@ def _record_attempt(
     outcome: Outcome,
     error: BaseException | None = None,
 ) -> None:
-    stmt = db.prebuilt(conn, "queue.record_attempt", lambda: sa.insert(attempts))
-    conn.execute(
-        stmt,
-        {"job_id": job.id, "started_at": job.claimed_at or now, "finished_at": now,
-         "outcome": outcome,
-         "error_class": None if error is None else type(error).__name__,
-         "error_message": None if error is None else error_message(error)},
+    started, finished = (
+        driver.bind_value(conn.dialect, attempts.c.started_at, t)
+        for t in (job.claimed_at or now, now)
+    )
+    driver.execute(
+        conn,
+        statements.RECORD_ATTEMPT,
+        (job.id, started, finished, str(outcome),
+         None if error is None else type(error).__name__,
+         None if error is None else error_message(error)),
     )  # fmt: skip
 
 
@@ -337,15 +340,33 @@ def _finish(
     outcome: Outcome,
     values: dict[str, Any],
     error: BaseException | None = None,
+    *,
+    stamp_events: bool = False,
 ) -> bool:
     with db.write_transaction(database) as conn:
         now = database_now(conn)
-        params = {"b_id": job.id, "b_worker": worker_id, "b_attempts": job.attempts, "b_now": now}
-        params.update({f"b_{name}": value for name, value in values.items()})
-        if conn.execute(statements.finish_update(conn, outcome), params).rowcount != 1:
+        stamp = driver.bind_value(conn.dialect, jobs.c.updated_at, now)
+        extra = tuple(values[name] for name in statements.FINISH_COLUMNS[outcome])
+        state = str(statements.FINISHED_STATE[outcome])
+        params = (state, stamp, *extra, job.id, worker_id, job.attempts)
+        if driver.execute(conn, statements.finish_sql(outcome), params) != 1:
             return False
         _record_attempt(conn, job, now, outcome, error)
+        if stamp_events:
+            inbox.mark_object_handled(
+                conn, account=job.account, object_id=job.object_id, received_before=job.claimed_at
+            )
     return True
+
+
+def finish(database: sa.Engine, job: Job, worker_id: str, *, skip_rule: str | None = None) -> bool:
+    """Mark a leased job done (or skipped by *skip_rule*) and stamp the inbox events it
+    covered (those received before its claim) handled, in one transaction; False (and
+    nothing written) when the lease was lost."""
+    if skip_rule is None:
+        return _finish(database, job, worker_id, Outcome.DONE, {}, stamp_events=True)
+    values = {"skip_rule": skip_rule}
+    return _finish(database, job, worker_id, Outcome.SKIPPED, values, stamp_events=True)
 
 
 def complete(database: sa.Engine, job: Job, worker_id: str) -> bool:

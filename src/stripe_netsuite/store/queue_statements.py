@@ -77,29 +77,25 @@ FINISH_COLUMNS: dict[Outcome, tuple[str, ...]] = {
 }
 
 
-def finish_update(conn: sa.Connection, outcome: Outcome) -> Any:
-    """The UPDATE that ends a leased run with *outcome*, built once (bound values)."""
+def finish_sql(outcome: Outcome) -> str:
+    """The UPDATE that ends a leased run with *outcome* (for `driver`): parameters are the
+    new state, the time, the values of `FINISH_COLUMNS`, then id, worker and attempts."""
+    sets = "".join(f", {name} = ?" for name in FINISH_COLUMNS[outcome])
+    return (
+        f"UPDATE jobs SET state = ?, lease_until = NULL, updated_at = ?{sets} "
+        "WHERE id = ? AND state = 'running' AND leased_by = ? AND attempts = ?"
+    )
 
-    def build() -> sa.Update:
-        state = {Outcome.DONE: JobState.DONE, Outcome.PARKED: JobState.PARKED,
-                 Outcome.SKIPPED: JobState.SKIPPED}[outcome]  # fmt: skip
-        columns: dict[str, Any] = {
-            name: sa.bindparam(f"b_{name}") for name in FINISH_COLUMNS[outcome]
-        }
-        return (
-            sa.update(jobs)
-            .where(
-                jobs.c.id == sa.bindparam("b_id"),
-                jobs.c.state == JobState.RUNNING,
-                jobs.c.leased_by == sa.bindparam("b_worker"),
-                jobs.c.attempts == sa.bindparam("b_attempts"),
-            )
-            .values(
-                state=state,
-                lease_until=None,
-                updated_at=sa.bindparam("b_now", type_=jobs.c.updated_at.type),
-                **columns,
-            )
-        )
 
-    return db.prebuilt(conn, f"queue.finish.{outcome}", build)
+#: The state each way out of ``running`` leaves a job in (retries go back to pending).
+FINISHED_STATE: dict[Outcome, JobState] = {
+    Outcome.DONE: JobState.DONE,
+    Outcome.PARKED: JobState.PARKED,
+    Outcome.SKIPPED: JobState.SKIPPED,
+}
+
+#: One row per run of a job, whatever its outcome.
+RECORD_ATTEMPT = (
+    "INSERT INTO attempts (job_id, started_at, finished_at, outcome, error_class, "
+    "error_message) VALUES (?, ?, ?, ?, ?, ?)"
+)
