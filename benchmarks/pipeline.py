@@ -10,10 +10,10 @@ a request, both with a concurrency limit of 5.
     python benchmarks/pipeline.py [--events 10000] [--latencies 0,100]
 
 It prints, per run: events/s, NetSuite calls per NetSuite record written, engine CPU ms
-per event, p50 / p95 webhook-to-NetSuite latency, the engine's peak RSS, the
-utilisation of the NetSuite limit, and the CPU seconds of the engine and of this process
-(the sandboxes and the webhook deliveries); the last line is one JSON object with all
-figures. ``--profile DIR`` attaches py-spy to the engine (every thread).
+per event, Stripe requests per event, p50 / p95 webhook-to-NetSuite latency, the engine's
+peak RSS, the utilisation of the NetSuite limit, and the CPU seconds of the engine and of
+this process (the sandboxes and the webhook deliveries); the last line is one JSON object
+with all figures. ``--profile DIR`` attaches py-spy to the engine (every thread).
 """
 
 from __future__ import annotations
@@ -144,6 +144,7 @@ def run(events: int, latency_ms: int, seed: int, profile: Path | None = None) ->
             spy.send_signal(signal.SIGINT)  # py-spy writes its samples and exits
             spy.wait(timeout=60)
         rss = _peak_rss_mb(engine_proc.pid)
+        stripe_calls = _stripe_calls(stack.engine_port)
         stats = books.netsuite_stats(stack.netsuite.base_url)
         latencies = _latencies(stack)
         parked = len(queue.list_jobs(stack.database, state="parked", limit=100_000))
@@ -159,6 +160,8 @@ def run(events: int, latency_ms: int, seed: int, profile: Path | None = None) ->
             "netsuite_records_written": writes,
             "calls_per_record": round(calls / writes, 3) if writes else None,
             "engine_cpu_ms_per_event": round(cpu * 1000 / total_events, 3),
+            "stripe_calls": stripe_calls,
+            "stripe_calls_per_event": round(stripe_calls / total_events, 3),
             "p50_webhook_to_netsuite_s": round(statistics.median(latencies), 3),
             "p95_webhook_to_netsuite_s": round(_p95(latencies), 3),
             "engine_peak_rss_mb": round(rss, 1),
@@ -177,6 +180,18 @@ def run(events: int, latency_ms: int, seed: int, profile: Path | None = None) ->
             except subprocess.TimeoutExpired:
                 engine_proc.kill()
         stack.stop()
+
+
+def _stripe_calls(port: int) -> int:
+    """Requests the engine sent to Stripe, from its ``/metrics``."""
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text
+    return int(
+        sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith("sns_stripe_requests_total{")
+        )
+    )
 
 
 def _profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:

@@ -1,4 +1,4 @@
-"""``/metrics`` over a real stack: NetSuite requests counted by method, webhook outcomes, jobs
+"""``/metrics`` over a real stack: NetSuite and Stripe requests by method, webhook outcomes, jobs
 by kind and state, governor slots, and each web answer's request id."""
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ def test_metrics_count_the_sync_of_a_customer(make_stack: StackFactory) -> None:
     base = f"http://127.0.0.1:{stack.engine_port}"
     before = httpx.get(base + "/metrics").text
     puts_before = _maybe(before, "sns_netsuite_requests_total", method="PUT", status="204")
+    gets_before = _maybe(before, "sns_stripe_requests_total", method="GET", status="200")
+    posts_before = _maybe(before, "sns_stripe_requests_total", method="POST", status="200")
     client = stack.stripe_client()
     client.v1.customers.create(params={"name": "Metered Co"})
     demo.wait_until_synced(stack)
@@ -40,6 +42,10 @@ def test_metrics_count_the_sync_of_a_customer(make_stack: StackFactory) -> None:
     puts = sample(text, "sns_netsuite_requests_total", method="PUT", status="204")
     assert puts >= puts_before + 1
     assert sample(text, "sns_netsuite_request_seconds_count", method="PUT") >= puts
+    # The customer's fetch, and the write-back of its NetSuite id into its metadata.
+    assert sample(text, "sns_stripe_requests_total", method="GET", status="200") >= gets_before + 1
+    posts = sample(text, "sns_stripe_requests_total", method="POST", status="200")
+    assert posts == posts_before + 1
     assert sample(text, "sns_netsuite_slots_in_use", account="main") == 0
     assert sample(text, "sns_loop_up", loop="worker") == 1
     assert sample(text, "sns_queue_lag_seconds") == 0

@@ -1,7 +1,7 @@
 """Prometheus metrics: what ``/metrics`` serves.
 
 Counters of what happens in this process (webhook outcomes, NetSuite requests, their
-latency and 429s) live in `REGISTRY`; what the database and the running engine know
+latency and 429s, Stripe requests) live in `REGISTRY`; what the database and the running engine know
 (jobs by kind and state, the queue's lag, governor slots in use, loop liveness, the last
 tie-out's differences) is read when scraped, by `EngineCollector`.
 """
@@ -18,6 +18,7 @@ from prometheus_client.registry import Collector
 
 from stripe_netsuite.netsuite import client
 from stripe_netsuite.store import lineage, queue
+from stripe_netsuite.stripe_api import client as stripe_client
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 WEBHOOKS = Counter(
@@ -41,6 +42,19 @@ NETSUITE_SECONDS = Histogram(
 )
 
 
+STRIPE_REQUESTS = Counter(
+    "sns_stripe_requests",
+    "Requests the engine sent to Stripe by HTTP method and status (0: no answer).",
+    ["method", "status"],
+    registry=REGISTRY,
+)
+
+
+def observe_stripe(method: str, status: int) -> None:
+    """`stripe_api.client.OBSERVERS` hook: count one Stripe exchange."""
+    STRIPE_REQUESTS.labels(method.upper(), str(status)).inc()
+
+
 def observe_netsuite(method: str, status: int, seconds: float) -> None:
     """`client.OBSERVERS` hook: count one NetSuite exchange."""
     NETSUITE_REQUESTS.labels(method, str(status)).inc()
@@ -50,9 +64,11 @@ def observe_netsuite(method: str, status: int, seconds: float) -> None:
 
 
 def install() -> None:
-    """Start counting NetSuite exchanges (once per process)."""
+    """Start counting NetSuite and Stripe exchanges (once per process)."""
     if observe_netsuite not in client.OBSERVERS:
         client.OBSERVERS.append(observe_netsuite)
+    if observe_stripe not in stripe_client.OBSERVERS:
+        stripe_client.OBSERVERS.append(observe_stripe)
 
 
 def throttled_total() -> int:

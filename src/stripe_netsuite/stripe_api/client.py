@@ -35,6 +35,11 @@ T = TypeVar("T")
 #: Network retries the SDK makes itself (connection errors, 409, 5xx).
 SDK_RETRIES = 2
 
+#: Told of each async exchange with Stripe: (method, HTTP status or 0 when no answer came).
+#: `stripe_netsuite.engine.metrics` adds one; an observer must not raise.
+Observer = Callable[[str, int], None]
+OBSERVERS: list[Observer] = []
+
 
 def make_client(
     account: AccountConfig, *, timeout: float = 30.0, http_client: EngineHTTPClient | None = None
@@ -102,9 +107,14 @@ class EngineHTTPClient(stripe.HTTPXClient):
             async with self._session().request(
                 method, url, headers=dict(headers), data=post_data, proxy=self._proxy_url()
             ) as response:
-                return await response.read(), response.status, response.headers
+                body = await response.read()
         except Exception as exc:
+            for observe in OBSERVERS:
+                observe(method, 0)
             self._handle_request_error(exc)
+        for observe in OBSERVERS:
+            observe(method, response.status)
+        return body, response.status, response.headers
 
     async def request_stream_async(
         self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
