@@ -58,6 +58,8 @@ class StripeWebhooks:
         self.max_bytes = max_bytes
         #: Called when an event queued a job (the worker's `wake`, once it runs).
         self.wake = wake
+        #: Each account's enabled kinds: the configuration is read once per process.
+        self._kinds: dict[str, frozenset[str]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, account: str) -> None:
         headers = dict(scope["headers"])
@@ -116,7 +118,9 @@ class StripeWebhooks:
             log.warning("webhook rejected account=%r reason=%s", account, problem or exc.reason)
             metrics.WEBHOOKS.labels("rejected").inc()
             return 400, {"error": exc.reason}
-        kinds = flows.enabled_kinds(self.config.account(account))
+        kinds = self._kinds.get(account)
+        if kinds is None:
+            kinds = self._kinds[account] = flows.enabled_kinds(self.config.account(account))
         outcome = await asyncio.to_thread(
             accept, self.database, account=account, ref=ref, kinds=kinds
         )
