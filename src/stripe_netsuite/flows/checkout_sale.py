@@ -16,7 +16,7 @@ from stripe_netsuite.mapping import order as order_mapping
 from stripe_netsuite.mapping.context import MappingContext
 from stripe_netsuite.mapping.metadata import linked_id
 from stripe_netsuite.mapping.transaction import id_of
-from stripe_netsuite.stripe_api.client import as_dict, call
+from stripe_netsuite.stripe_api.client import list_page
 
 #: The line-item fields the session's invoice reads (taxes are not listed by default).
 EXPAND = ("data.line_items", "data.line_items.data.taxes", "data.line_items.data.discounts")
@@ -28,12 +28,11 @@ async def session_of(ctx: FlowContext, charge: Mapping[str, Any]) -> dict[str, A
     if not intent:
         return None
     params: dict[str, Any] = {"payment_intent": intent, "limit": 1, "expand": list(EXPAND)}
-    page = await call(
-        lambda: ctx.stripe.v1.checkout.sessions.list_async(params=params),  # type: ignore[arg-type]
-        object_id=str(charge.get("id")),
+    # Asked for every payment, so read as plain JSON (`list_page`), not as SDK objects.
+    page = await list_page(
+        ctx.stripe, "/v1/checkout/sessions", params, object_id=str(charge.get("id"))
     )
-    for found in page.data:
-        session: dict[str, Any] = as_dict(found)
+    for session in page:
         if session.get("status") == "complete":
             return session
     return None

@@ -106,7 +106,10 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(conn: sa.Connection) -> None:
     options = conn.get_execution_options()
     immediate = options.get(_IMMEDIATE, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # Straight to the driver: SQLAlchemy keeps no state of its own about this statement.
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a connection in use has its driver's
+    driver.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 #: The in-process writers' lock of each SQLite database made by `make_database`.
