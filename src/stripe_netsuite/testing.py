@@ -239,7 +239,7 @@ class InMemoryJobStore:
             del self.jobs[job.id]
             return True
 
-    def finish(self, job: Job, *, worker_id: str, skip_rule: str | None = None) -> bool:
+    async def finish(self, job: Job, *, worker_id: str, skip_rule: str | None = None) -> bool:
         """See `JobStore.finish`; the events stamped are recorded in `handled`."""
         if skip_rule is None:
             finished = self.complete(job, worker_id=worker_id)

@@ -2,8 +2,9 @@
 
 The worker sees jobs only through `JobStore`, so its outcome policy can be driven over
 an in-memory store (`stripe_netsuite.testing`) as well as over SQL. The methods block
-(the worker calls them in a thread); every transition out of ``running`` acts only
-while the caller still holds the job's lease and answers False otherwise.
+(the worker calls them in a thread) but `finish`, which every job ends with and which the
+store runs where it costs least; every transition out of ``running`` acts only while the
+caller still holds the job's lease and answers False otherwise.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
-from stripe_netsuite.store import queue
+from stripe_netsuite.store import db, queue
 
 
 class JobStore(Protocol):
@@ -33,9 +34,10 @@ class JobStore(Protocol):
         """Push this claim's lease forward; False once *worker_id* no longer holds it."""
         ...
 
-    def finish(self, job: queue.Job, *, worker_id: str, skip_rule: str | None = None) -> bool:
+    async def finish(self, job: queue.Job, *, worker_id: str, skip_rule: str | None = None) -> bool:
         """Mark the job done (or skipped by the named *skip_rule*) and stamp the inbox events
-        it covered (those received before its claim) handled, as one step."""
+        it covered (those received before its claim) handled, as one step. Awaited (every
+        job ends here): the store decides where it runs."""
         ...
 
     def park(self, job: queue.Job, *, worker_id: str, error: BaseException) -> bool:
@@ -71,9 +73,11 @@ class SqlJobStore:
         """See `JobStore.extend_lease`."""
         return queue.extend_lease(self.database, job, worker_id, lease_seconds)
 
-    def finish(self, job: queue.Job, *, worker_id: str, skip_rule: str | None = None) -> bool:
-        """See `JobStore.finish`: one transaction."""
-        return queue.finish(self.database, job, worker_id, skip_rule=skip_rule)
+    async def finish(self, job: queue.Job, *, worker_id: str, skip_rule: str | None = None) -> bool:
+        """See `JobStore.finish`: one transaction (`db.run_write`)."""
+        return await db.run_write(
+            self.database, queue.finish, self.database, job, worker_id, skip_rule=skip_rule
+        )
 
     def park(self, job: queue.Job, *, worker_id: str, error: BaseException) -> bool:
         """See `JobStore.park`."""

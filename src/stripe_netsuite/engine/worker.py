@@ -210,10 +210,10 @@ class Worker:
 
     async def _settle(self, job: queue.Job, error: Exception | None) -> None:
         if error is None:
-            await asyncio.to_thread(self._done, job, None)
+            await self.store.finish(job, worker_id=self.name)
         elif isinstance(error, exceptions.Skip):
             log.info("job skipped job_id=%s kind=%s rule=%s", job.id, job.kind, error.rule)
-            await asyncio.to_thread(self._done, job, error.rule)
+            await self.store.finish(job, worker_id=self.name, skip_rule=error.rule)
         elif isinstance(error, exceptions.NeedsAttention | exceptions.ConfigError):
             # A wrong configuration stays wrong however often the job runs: a person acts.
             log.warning("job parked job_id=%s kind=%s error=%s", job.id, job.kind, _text(error))
@@ -223,10 +223,6 @@ class Worker:
         else:
             log.error("job failed unexpectedly job_id=%s kind=%s", job.id, job.kind, exc_info=error)
             await self._retry_or_park(job, error, self.retry.unexpected_attempts, None)
-
-    def _done(self, job: queue.Job, skip_rule: str | None) -> None:
-        # Finished (or skipped) and its events stamped in one transaction.
-        self.store.finish(job, worker_id=self.name, skip_rule=skip_rule)
 
     async def _retry_or_park(
         self, job: queue.Job, exc: BaseException, attempts: int, retry_after: float | None

@@ -17,7 +17,7 @@ from stripe_netsuite.flows import periods
 from stripe_netsuite.flows.context import FlowContext
 from stripe_netsuite.mapping.records import NetSuiteRecord
 from stripe_netsuite.netsuite.errors import PeriodClosed
-from stripe_netsuite.store import links
+from stripe_netsuite.store import db, links
 from stripe_netsuite.stripe_api.client import update_metadata
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,8 @@ async def post(
         internal_id = await _write(ctx, await periods.place(ctx, record), link, update_body)
     except PeriodClosed as refused:
         internal_id = await _in_closed_period(ctx, record, link, update_body, refused)
-    await asyncio.to_thread(
+    await db.run_write(
+        ctx.database,
         links.put,
         ctx.database,
         account=ctx.name,
@@ -173,7 +174,8 @@ async def link_existing(
     """Record a link to a NetSuite record that already existed (``netsuite_*_id`` metadata)."""
     if ctx.preview is not None:
         return
-    await asyncio.to_thread(
+    await db.run_write(
+        ctx.database,
         links.put,
         ctx.database,
         account=ctx.name,

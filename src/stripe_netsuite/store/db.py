@@ -21,13 +21,14 @@ Other processes still meet at SQLite's lock.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 import weakref
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -119,6 +120,30 @@ _WRITERS: weakref.WeakKeyDictionary[sa.Engine, threading.RLock] = weakref.WeakKe
 def sqlite_writers(database: sa.Engine) -> threading.RLock | None:
     """The in-process writers' lock of a SQLite database (None on PostgreSQL)."""
     return _WRITERS.get(database)
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+async def run_write(
+    database: sa.Engine, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """Run a short store write from async code: on SQLite on the event loop when no other
+    thread of this process is writing, else (and always on PostgreSQL) in a thread.
+
+    A SQLite write of a few rows costs less CPU than handing it to a thread and back, and
+    with the process's writers' lock free it waits for nothing in this process. (Another
+    process writing the same file, a backfill or a ``retry`` command, can hold SQLite's
+    lock for the moment of its own commit; the loop waits that moment out.)
+    """
+    writers = _WRITERS.get(database)
+    if writers is not None and writers.acquire(blocking=False):
+        try:
+            return work(*args, **kwargs)
+        finally:
+            writers.release()
+    return await asyncio.to_thread(work, *args, **kwargs)
 
 
 @contextlib.contextmanager

@@ -11,7 +11,6 @@ Stripe delivers the event again.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -23,6 +22,7 @@ from stripe_netsuite import flows, logs
 from stripe_netsuite.engine import metrics
 from stripe_netsuite.engine.intake import Intake, accept
 from stripe_netsuite.settings import Config
+from stripe_netsuite.store import db
 from stripe_netsuite.stripe_api.webhooks import WebhookRejected, verify
 from stripe_netsuite.web import delivery, request_ids
 
@@ -121,8 +121,8 @@ class StripeWebhooks:
         kinds = self._kinds.get(account)
         if kinds is None:
             kinds = self._kinds[account] = flows.enabled_kinds(self.config.account(account))
-        outcome = await asyncio.to_thread(
-            accept, self.database, account=account, ref=ref, kinds=kinds
+        outcome = await db.run_write(
+            self.database, accept, self.database, account=account, ref=ref, kinds=kinds
         )
         metrics.WEBHOOKS.labels(outcome.value).inc()
         if outcome is Intake.QUEUED:
