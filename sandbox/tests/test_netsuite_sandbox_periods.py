@@ -103,6 +103,22 @@ def test_a_closed_month_refuses_new_postings_and_edits_until_reopened(ns: Served
     assert send(ns, "POST", "/invoice", invoice_body(customer, "2026-10-20")).status_code == 204
 
 
+def test_a_transaction_in_a_closed_month_cannot_be_deleted_until_reopened(ns: Served) -> None:
+    customer = ns.customer()
+    october = ns.create("invoice", invoice_body(customer, "2026-10-15"))
+    period(ns, "Oct 2026", closed=True)
+    refused = ns.client.delete(f"{RECORDS}/invoice/{october}")
+    assert refused.status_code == 400
+    assert error_code(refused) == "USER_ERROR" and error_path(refused) == "postingPeriod"
+    assert ns.client.get(f"{RECORDS}/invoice/{october}").status_code == 200
+    # A record that posts nothing (the customer) is not held by the period.
+    other = ns.customer("cus_other", companyName="Other Ltd")
+    assert ns.client.delete(f"{RECORDS}/customer/{other}").status_code == 204
+    period(ns, "Oct 2026", closed=False, arLocked=False, apLocked=False, allLocked=False)
+    assert ns.client.delete(f"{RECORDS}/invoice/{october}").status_code == 204
+    assert ns.client.get(f"{RECORDS}/invoice/{october}").status_code == 404
+
+
 def test_an_ar_lock_refuses_ar_transactions_only(ns: Served) -> None:
     customer = ns.customer()
     period(ns, "Sep 2026", arLocked=True)

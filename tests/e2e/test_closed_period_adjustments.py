@@ -216,3 +216,51 @@ def test_a_write_off_reduced_after_its_month_closed_is_adjusted_in_the_next(
     assert sum(eid.endswith(":adjust") for eid in eids) == 1
     # The receivable is gone: 75 invoiced, 30 credited, 45 written off net.
     assert gl.balances(books(stack), currency=USD).get(AR, D(0)) == D(0)
+
+
+def test_a_write_off_paid_after_its_month_closed_is_reversed_in_the_next_not_deleted(
+    make_stack: StackFactory,
+) -> None:
+    stack = make_stack(
+        stripe_options={"start_time": demo.MONTH_START},
+        account_options={"closed_periods": "first_open", "period_cache_seconds": 0},
+    )
+    client = stack.stripe_client()
+    customer = client.v1.customers.create(params={"name": "Late Payer Co"}).id
+    client.v1.invoice_items.create(params={"customer": customer, "amount": 7500, "currency": "usd"})
+    draft = client.v1.invoices.create(
+        params={"customer": customer, "pending_invoice_items_behavior": "include",
+                "collection_method": "send_invoice", "days_until_due": 30}
+    )  # fmt: skip
+    invoice = client.v1.invoices.finalize_invoice(draft.id)
+    client.v1.invoices.mark_uncollectible(invoice.id)
+    demo.wait_until_synced(stack)
+    write_off = link(stack, invoice.id, "write_off")
+    october, november = period_id(stack, "Oct 2026"), period_id(stack, "Nov 2026")
+    before = gl_lines(stack, write_off.internal_id)
+    close(stack, "Oct 2026")
+
+    # Paid after all, outside Stripe: the write-off is taken back, in November.
+    client.v1.invoices.pay(invoice.id, params={"paid_out_of_band": True})
+    demo.wait_until_synced(stack)
+    assert queue.list_jobs(stack.database, state="parked") == []
+    assert books(stack).store.get("journalEntry", write_off.internal_id) is not None
+    assert gl_lines(stack, write_off.internal_id) == before
+    kept = link(stack, invoice.id, "write_off")
+    assert kept.internal_id == write_off.internal_id and kept.body_hash == "retracted"
+    reversal = link(stack, invoice.id, "write_off:adjust")
+    assert gl_lines(stack, reversal.internal_id) == sorted([
+        (AR, "debit", D("75.00"), november),
+        (BAD_DEBT, "credit", D("75.00"), november),
+    ])  # fmt: skip
+    assert before == sorted([
+        (AR, "credit", D("75.00"), october),
+        (BAD_DEBT, "debit", D("75.00"), october),
+    ])  # fmt: skip
+    # Bad debt nets to nothing, and the job run again posts nothing more.
+    assert gl.balances(books(stack), currency=USD).get(BAD_DEBT, D(0)) == D(0)
+    journals = len(list(books(stack).store.all("journalEntry")))
+    client.v1.invoices.update(invoice.id, params={"metadata": {"note": "paid by wire"}})
+    demo.wait_until_synced(stack)
+    assert len(list(books(stack).store.all("journalEntry"))) == journals
+    assert gl_lines(stack, reversal.internal_id)[0][2] == D("75.00")

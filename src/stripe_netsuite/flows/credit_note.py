@@ -6,7 +6,6 @@ booked first are moved onto its credit memo (their own memos retired).
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from typing import Any
 
@@ -110,12 +109,11 @@ async def retire_refund_memo(ctx: FlowContext, refund_id: str, target: str | Non
     """Delete the refund's own credit memo once its customer refund applies to *target*
     (a credit note's credit memo that names the refund), and forget its link."""
     own = await _link(ctx, refund_id, REFUND_MEMO_ROLE)
-    if own is None or not target or own.internal_id == target or ctx.preview is not None:
+    if own is None or not target or own.internal_id == target:
         return
-    await ctx.netsuite.delete(own.record_type, own.internal_id)
-    await asyncio.to_thread(
-        links.delete, ctx.database, account=ctx.name, stripe_id=refund_id, role=REFUND_MEMO_ROLE
-    )
+    if own.body_hash == posting.RETRACTED:
+        return
+    await posting.retract(ctx, own)
 
 
 async def _credited_lines(

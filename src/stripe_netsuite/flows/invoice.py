@@ -7,7 +7,6 @@ lines; an uncollectible one is written off to ``gl.bad_debt`` until it is paid o
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from typing import Any
 
@@ -87,12 +86,9 @@ async def _write_off(ctx: FlowContext, invoice: dict[str, Any], mctx: MappingCon
             await posting.post(ctx, record)
         return
     found = await _link(ctx, sid, "write_off")
-    if found is None or ctx.preview is not None:
+    if found is None or found.body_hash == posting.RETRACTED:
         return
-    await ctx.netsuite.delete(found.record_type, found.internal_id)
-    await asyncio.to_thread(
-        links.delete, ctx.database, account=ctx.name, stripe_id=sid, role="write_off"
-    )
+    await posting.retract(ctx, found)
 
 
 async def context_for(ctx: FlowContext, invoice: dict[str, Any]) -> MappingContext:

@@ -60,7 +60,7 @@ async def own_stamp(ctx: FlowContext, record_type: str, internal_id: str) -> str
     table = _TABLE.get(record_type, "transaction")
     if not internal_id.isdigit():
         raise exceptions.MappingError(f"{internal_id!r} is no NetSuite internal id")
-    columns = "" if table == "customer" else f", {changes.STATE_COLUMNS}"
+    columns = f", {changes.state_columns(record_type)}"
     query = (
         f"SELECT id, TO_CHAR(lastmodifieddate, '{_ORACLE_FORMAT}') AS lm{columns} FROM {table}"
         f" WHERE id = {internal_id}"
@@ -69,7 +69,7 @@ async def own_stamp(ctx: FlowContext, record_type: str, internal_id: str) -> str
     if not rows or not rows[0].get("lm"):
         return None
     found = changes.Change(
-        record_type, internal_id, str(rows[0]["lm"]), state=changes.state_of(rows[0])
+        record_type, internal_id, str(rows[0]["lm"]), state=changes.state_of(rows[0], record_type)
     )
     return (await signed(ctx, found)).mark
 

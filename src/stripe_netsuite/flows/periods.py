@@ -199,6 +199,31 @@ async def adjustments(
     )
 
 
+#: Header fields an emptied record keeps from the posted one (what adjustments copy).
+_HEADER = ("entity", "customer", "currency", "exchangeRate", "subsidiary", "account")
+
+
+def emptied(link: links.Link, posted: Mapping[str, Any]) -> NetSuiteRecord:
+    """The posted record as it would be with no lines: what taking it back changes it to,
+    when its closed period keeps it from being deleted."""
+    lines = "line" if link.record_type in adjust.JOURNALED else "item"
+    body: dict[str, Any] = {
+        name: {"id": str(value["id"])} if isinstance(value, Mapping) else value
+        for name, value in posted.items()
+        if name in _HEADER and value not in (None, "")
+    }
+    body[lines] = {"items": []}
+    external_id = link.external_id or str(posted.get("externalId") or link.internal_id)
+    return NetSuiteRecord(
+        record_type=link.record_type,
+        external_id=external_id,
+        body=body,
+        stripe_id=link.stripe_id,
+        role=link.role,
+        replace=(lines,),
+    )
+
+
 async def _adjusting_journal(
     ctx: FlowContext,
     record: NetSuiteRecord,

@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 
 #: The body hash of a link to a record that existed before (nothing was posted).
 LINKED = "linked"
+#: The body hash of a link to a record taken back by an adjustment (`retract`): posting it
+#: again finds a different hash and compares with what NetSuite holds.
+RETRACTED = "retracted"
 
 
 async def post(
@@ -107,6 +110,41 @@ async def _in_closed_period(
     if placed is record:
         raise refused
     return await _write(ctx, placed, link, update_body)
+
+
+async def retract(ctx: FlowContext, link: links.Link) -> None:
+    """Take back a record the engine posted (a write-off once the invoice is paid, a refund's
+    own credit memo once a credit note names the refund) and forget its link.
+
+    A record in a period that is now closed or locked is not deleted (NetSuite refuses, and
+    the month's books stay as they were closed): its lines are reversed by an adjustment in
+    the first open period, and its link is kept, marked `RETRACTED`.
+    """
+    if ctx.preview is not None:
+        return
+    try:
+        await ctx.netsuite.delete(link.record_type, link.internal_id)
+    except PeriodClosed as refused:
+        posted = await ctx.netsuite.get(link.record_type, link.internal_id, expand=True)
+        if posted is None:
+            raise
+        record = periods.emptied(link, posted)
+        for adjustment in await periods.adjustments(ctx, record, link.internal_id, refused):
+            await post(ctx, adjustment)
+        await db.run_write(
+            ctx.database, links.put, ctx.database, account=ctx.name, stripe_id=link.stripe_id,
+            role=link.role, record_type=link.record_type, internal_id=link.internal_id,
+            external_id=link.external_id, body_hash=RETRACTED,
+        )  # fmt: skip
+        log.info(
+            "reversed in an open period record_type=%s internal_id=%s",
+            link.record_type,
+            link.internal_id,
+        )
+        return
+    await asyncio.to_thread(
+        links.delete, ctx.database, account=ctx.name, stripe_id=link.stripe_id, role=link.role
+    )
 
 
 def placeholder(external_id: str) -> str:

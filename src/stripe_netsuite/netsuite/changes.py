@@ -37,8 +37,9 @@ class Change:
     #: Its ``lastmodifieddate`` (`STAMP_FORMAT`) when a poll read it; a push carries its
     #: own delivery id instead (``push:<id>``).
     stamp: str
-    #: A keyed hash of the transaction's status and amounts as the poll read them (empty
-    #: for customers and pushes): two writes in one second still differ by it.
+    #: A keyed hash of what the engine syncs of the record as the poll read it (a
+    #: transaction's status and amounts, a customer's name, email and phone; empty for
+    #: pushes): two writes in one second still differ by it.
     signature: str = ""
     #: The raw state the signature is made from; in memory only, never stored.
     state: str = field(default="", compare=False, repr=False)
@@ -92,9 +93,7 @@ def query(record_type: str, since: str, rules: FromNetSuite) -> str:
     credit memos those marked for a refund in Stripe; customers every one.
     """
     datetime.strptime(since, STAMP_FORMAT)  # a malformed cursor fails here, not in NetSuite
-    stamp = f"TO_CHAR(lastmodifieddate, '{_ORACLE_FORMAT}') AS lm"
-    if record_type != "customer":
-        stamp += f", {STATE_COLUMNS}"
+    stamp = f"TO_CHAR(lastmodifieddate, '{_ORACLE_FORMAT}') AS lm, {state_columns(record_type)}"
     changed = f"lastmodifieddate >= TO_TIMESTAMP('{since}', '{_ORACLE_FORMAT}')"
     if record_type == "customer":
         return f"SELECT id, {stamp} FROM customer WHERE {changed} ORDER BY id"
@@ -117,7 +116,7 @@ async def changed(
     """The records of *record_type* changed at or after *since*, in id order."""
     rows = [row async for row in client.suiteql(query(record_type, since, rules))]
     return [
-        Change(record_type, str(row["id"]), str(row["lm"]), state=state_of(row))
+        Change(record_type, str(row["id"]), str(row["lm"]), state=state_of(row, record_type))
         for row in rows
         if row.get("lm")
     ]
@@ -125,11 +124,20 @@ async def changed(
 
 #: The transaction columns a change's signature is made from.
 STATE_COLUMNS = "status, foreigntotal, foreignamountremaining"
+#: The customer columns it is made from: what goes to the Stripe customer. A person's edit
+#: in the same second as the engine's own write-back differs from it by these.
+CUSTOMER_STATE_COLUMNS = "companyname, firstname, lastname, entityid, email, phone"
 
 
-def state_of(row: dict[str, object]) -> str:
-    """The raw state of a transaction row (status and amounts), to be hashed, never kept."""
-    names = [name.strip() for name in STATE_COLUMNS.split(",")]
+def state_columns(record_type: str) -> str:
+    """The columns a change of *record_type* is signed by."""
+    return CUSTOMER_STATE_COLUMNS if record_type == "customer" else STATE_COLUMNS
+
+
+def state_of(row: dict[str, object], record_type: str = "transaction") -> str:
+    """The raw state of a row (a transaction's status and amounts, a customer's name and
+    contacts), to be hashed, never kept."""
+    names = [name.strip() for name in state_columns(record_type).split(",")]
     if not any(name in row for name in names):
         return ""
     return "|".join(str(row.get(name, "")) for name in names)

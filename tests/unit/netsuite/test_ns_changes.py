@@ -65,6 +65,15 @@ def test_a_signature_tells_two_writes_of_one_second_apart() -> None:
     assert changes.state_of({"id": "7", "lm": "x"}) == ""
 
 
+def test_a_customer_is_signed_by_what_goes_to_stripe() -> None:
+    # An email changed in the same second as the engine's own write-back signs differently.
+    before = {"companyname": "Orchid", "email": "old@orchid.example", "phone": "1"}
+    after = {**before, "email": "ap@orchid.example"}
+    assert changes.state_of(before, "customer") != changes.state_of(after, "customer")
+    assert changes.state_of(before, "customer").count("|") == 5
+    assert "email" in changes.query("customer", "2026-10-05 09:00:00", FromNetSuite())
+
+
 @pytest.mark.parametrize(
     ("body", "header", "reason"),
     [

@@ -196,6 +196,7 @@ class Account:
     def delete(self, rtype: str, key: str) -> None:
         body = self.get(rtype, key)
         rid = str(body["id"])
+        periods.check_delete(self.store, rtype, body)
         if (
             self.ledger.appliers_of(rid)
             or rid in self.ledger.deposited_in

@@ -6,8 +6,9 @@ quarters and months (``accountingPeriod`` records). A transaction posts to the m
 sandbox fills ``postingPeriod`` in on save, as NetSuite does. Months carry NetSuite's flags:
 ``closed``, ``arLocked`` (A/R transactions refused), ``apLocked`` and ``allLocked`` (every
 transaction refused). Creating a posting transaction in a refused period, or changing one that
-already sits in one (NetSuite's default, without *Allow Non-G/L Changes*), is answered with a
-400 ``USER_ERROR`` whose ``o:errorPath`` is ``postingPeriod``. Payments applied elsewhere still
+already sits in one (NetSuite's default, without *Allow Non-G/L Changes*), or deleting one
+that sits in one, is answered with a 400 ``USER_ERROR`` whose ``o:errorPath`` is
+``postingPeriod``. Payments applied elsewhere still
 update the invoice's amount due: that is derived state, not an edit.
 
 Tests and operators close, lock and reopen months with `set_flags` (or ``POST
@@ -188,6 +189,16 @@ def check(store: Store, rtype: str, body: Body, old: Body | None) -> None:
             # A new date with the period carried over from the old body: NetSuite re-defaults it.
             body.pop("postingPeriod", None)
     why = refusal(rtype, assign(store, rtype, body))
+    if why is not None:
+        raise closed_error(why)
+
+
+def check_delete(store: Store, rtype: str, body: Body) -> None:
+    """Refuse deleting a posting transaction that sits in a closed or locked period (its
+    GL lines are part of a closed month, as NetSuite says when one tries)."""
+    if rtype in NON_POSTING:
+        return
+    why = refusal(rtype, store.get(RECORD_TYPE, ref_id(body, "postingPeriod") or ""))
     if why is not None:
         raise closed_error(why)
 
