@@ -10,6 +10,7 @@ database's.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
 import threading
@@ -121,6 +122,15 @@ class InMemoryJobStore:
             )
 
     # -- the JobStore protocol -------------------------------------------------------
+
+    async def claim_async(
+        self, *, worker_id: str, lease_seconds: float, limit: int, max_attempts: int | None = None
+    ) -> list[Job]:
+        """See `JobStore.claim_async`: `claim` in a thread, as a database's would run."""
+        return await asyncio.to_thread(
+            self.claim, worker_id=worker_id, lease_seconds=lease_seconds, limit=limit,
+            max_attempts=max_attempts,
+        )  # fmt: skip
 
     def claim(
         self, *, worker_id: str, lease_seconds: float, limit: int, max_attempts: int | None = None

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import stripe
+from payout_helpers import charge
 
 from stripe_netsuite.store import links, queue
 from stripe_netsuite_sandbox import demo
@@ -42,15 +43,6 @@ def close(stack: demo.Stack, name: str) -> None:
 def period_id(stack: demo.Stack, name: str) -> str:
     found = books(stack).store.all("accountingPeriod")
     return str(next(b for b in found if b["periodName"] == name)["id"])
-
-
-def charge(client: stripe.StripeClient, customer: str, amount: int) -> str:
-    intent = client.v1.payment_intents.create(
-        params={"amount": amount, "currency": "usd", "customer": customer,
-                "payment_method": "pm_card_visa", "confirm": True,
-                "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}
-    )  # fmt: skip
-    return str(intent.latest_charge)
 
 
 def held_customer(client: stripe.StripeClient, name: str) -> str:
@@ -155,15 +147,17 @@ def test_a_closed_month_deposit_is_adjusted_by_journal_when_its_suspense_is_matc
     assert balances.get(SUSPENSE, D(0)) == D(0)
 
 
-def test_a_write_off_reduced_after_its_month_closed_is_adjusted_in_the_next(
-    make_stack: StackFactory,
-) -> None:
+def written_off(
+    make_stack: StackFactory, name: str
+) -> tuple[demo.Stack, stripe.StripeClient, stripe.Invoice]:
+    """A stack that moves periods on its own, and a 75.00 invoice of *name* written off in
+    October (synced)."""
     stack = make_stack(
         stripe_options={"start_time": demo.MONTH_START},
         account_options={"closed_periods": "first_open", "period_cache_seconds": 0},
     )
     client = stack.stripe_client()
-    customer = client.v1.customers.create(params={"name": "Gone Co"}).id
+    customer = client.v1.customers.create(params={"name": name}).id
     client.v1.invoice_items.create(params={"customer": customer, "amount": 7500, "currency": "usd"})
     draft = client.v1.invoices.create(
         params={"customer": customer, "pending_invoice_items_behavior": "include",
@@ -172,6 +166,13 @@ def test_a_write_off_reduced_after_its_month_closed_is_adjusted_in_the_next(
     invoice = client.v1.invoices.finalize_invoice(draft.id)
     client.v1.invoices.mark_uncollectible(invoice.id)
     demo.wait_until_synced(stack)
+    return stack, client, invoice
+
+
+def test_a_write_off_reduced_after_its_month_closed_is_adjusted_in_the_next(
+    make_stack: StackFactory,
+) -> None:
+    stack, client, invoice = written_off(make_stack, "Gone Co")
     write_off = link(stack, invoice.id, "write_off").internal_id
     october, november = period_id(stack, "Oct 2026"), period_id(stack, "Nov 2026")
     before = gl_lines(stack, write_off)
@@ -221,20 +222,7 @@ def test_a_write_off_reduced_after_its_month_closed_is_adjusted_in_the_next(
 def test_a_write_off_paid_after_its_month_closed_is_reversed_in_the_next_not_deleted(
     make_stack: StackFactory,
 ) -> None:
-    stack = make_stack(
-        stripe_options={"start_time": demo.MONTH_START},
-        account_options={"closed_periods": "first_open", "period_cache_seconds": 0},
-    )
-    client = stack.stripe_client()
-    customer = client.v1.customers.create(params={"name": "Late Payer Co"}).id
-    client.v1.invoice_items.create(params={"customer": customer, "amount": 7500, "currency": "usd"})
-    draft = client.v1.invoices.create(
-        params={"customer": customer, "pending_invoice_items_behavior": "include",
-                "collection_method": "send_invoice", "days_until_due": 30}
-    )  # fmt: skip
-    invoice = client.v1.invoices.finalize_invoice(draft.id)
-    client.v1.invoices.mark_uncollectible(invoice.id)
-    demo.wait_until_synced(stack)
+    stack, client, invoice = written_off(make_stack, "Late Payer Co")
     write_off = link(stack, invoice.id, "write_off")
     october, november = period_id(stack, "Oct 2026"), period_id(stack, "Nov 2026")
     before = gl_lines(stack, write_off.internal_id)

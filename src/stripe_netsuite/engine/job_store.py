@@ -2,9 +2,10 @@
 
 The worker sees jobs only through `JobStore`, so its outcome policy can be driven over
 an in-memory store (`stripe_netsuite.testing`) as well as over SQL. The methods block
-(the worker calls them in a thread) but `finish`, which every job ends with and which the
-store runs where it costs least; every transition out of ``running`` acts only while the
-caller still holds the job's lease and answers False otherwise.
+(the worker calls them in a thread) but `finish` and `claim_async`, which every job goes
+through and which the store runs where they cost least; every transition out of
+``running`` acts only while the caller still holds the job's lease and answers False
+otherwise.
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ class JobStore(Protocol):
         A job whose lease ran out with *max_attempts* attempts made is parked instead
         ("worker lost N times; lease expired"): its run keeps killing the worker.
         """
+        ...
+
+    async def claim_async(
+        self, *, worker_id: str, lease_seconds: float, limit: int, max_attempts: int | None = None
+    ) -> list[queue.Job]:
+        """`claim`, awaited by the worker: the store runs it where it costs least."""
         ...
 
     def extend_lease(self, job: queue.Job, *, worker_id: str, lease_seconds: float) -> bool:
@@ -69,15 +76,22 @@ class SqlJobStore:
             max_attempts=max_attempts,
         )
 
+    async def claim_async(
+        self, *, worker_id: str, lease_seconds: float, limit: int, max_attempts: int | None = None
+    ) -> list[queue.Job]:
+        """See `JobStore.claim_async`: `db.run_write` (on SQLite, the event loop when it can)."""
+        return await db.run_write(
+            self.database, queue.claim, worker_id=worker_id, lease_seconds=lease_seconds,
+            limit=limit, max_attempts=max_attempts,
+        )  # fmt: skip
+
     def extend_lease(self, job: queue.Job, *, worker_id: str, lease_seconds: float) -> bool:
         """See `JobStore.extend_lease`."""
         return queue.extend_lease(self.database, job, worker_id, lease_seconds)
 
     async def finish(self, job: queue.Job, *, worker_id: str, skip_rule: str | None = None) -> bool:
         """See `JobStore.finish`: one transaction (`db.run_write`)."""
-        return await db.run_write(
-            self.database, queue.finish, self.database, job, worker_id, skip_rule=skip_rule
-        )
+        return await db.run_write(self.database, queue.finish, job, worker_id, skip_rule=skip_rule)
 
     def park(self, job: queue.Job, *, worker_id: str, error: BaseException) -> bool:
         """See `JobStore.park`."""

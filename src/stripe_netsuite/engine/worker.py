@@ -143,8 +143,7 @@ class Worker:
         free = self.free_slots()
         if free <= 0 or (self._running and free < self.claim_batch):
             return [], 0
-        claimed = await asyncio.to_thread(
-            self.store.claim,
+        claimed = await self.store.claim_async(
             worker_id=self.name,
             lease_seconds=self.lease_seconds,
             limit=free,

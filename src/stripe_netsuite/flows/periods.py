@@ -385,12 +385,15 @@ def _lines(body: Mapping[str, Any] | None) -> Sums:
     sums: Sums = {}
     items = ((body or {}).get("item") or {}).get("items") or []
     for line in items:
-        item = _ref(line.get("item"))
+        item = adjust.ref_id(line.get("item"))
         if item is None:
             continue
-        key = (item, _ref(line.get("taxCode")))
+        key = (item, adjust.ref_id(line.get("taxCode")))
         amount, tax = sums.get(key, (_ZERO, _ZERO))
-        sums[key] = (amount + _dec(line.get("amount")), tax + _dec(line.get("tax1Amt")))
+        sums[key] = (
+            amount + adjust.decimal_of(line.get("amount")),
+            tax + adjust.decimal_of(line.get("tax1Amt")),
+        )
     return sums
 
 
@@ -404,7 +407,7 @@ def _posted_period(
 ) -> periods.Period | None:
     if posted is None:
         return None
-    named = _ref(posted.get("postingPeriod"))
+    named = adjust.ref_id(posted.get("postingPeriod"))
     if named is not None and found.by_id(named) is not None:
         return found.by_id(named)
     day = _day(posted.get("tranDate"))
@@ -425,15 +428,3 @@ def _day(value: Any) -> date | None:
         return date.fromisoformat(str(value)[:10]) if value else None
     except ValueError:
         return None
-
-
-def _ref(value: Any) -> str | None:
-    if isinstance(value, Mapping) and value.get("id") is not None:
-        return str(value["id"])
-    return None
-
-
-def _dec(value: Any) -> Decimal:
-    if value is None or isinstance(value, bool):
-        return _ZERO
-    return Decimal(str(value))

@@ -58,7 +58,6 @@ async def post(
     await db.run_write(
         ctx.database,
         links.put,
-        ctx.database,
         account=ctx.name,
         stripe_id=record.stripe_id,
         role=record.role,
@@ -132,7 +131,7 @@ async def retract(ctx: FlowContext, link: links.Link) -> None:
         for adjustment in await periods.adjustments(ctx, record, link.internal_id, refused):
             await post(ctx, adjustment)
         await db.run_write(
-            ctx.database, links.put, ctx.database, account=ctx.name, stripe_id=link.stripe_id,
+            ctx.database, links.put, account=ctx.name, stripe_id=link.stripe_id,
             role=link.role, record_type=link.record_type, internal_id=link.internal_id,
             external_id=link.external_id, body_hash=RETRACTED,
         )  # fmt: skip
@@ -215,7 +214,6 @@ async def link_existing(
     await db.run_write(
         ctx.database,
         links.put,
-        ctx.database,
         account=ctx.name,
         stripe_id=stripe_id,
         role=role,

@@ -56,17 +56,17 @@ def journal_effect(body: Mapping[str, Any] | None) -> Effect:
     """A journal entry's ``line`` sublist, summed per leg."""
     effect: Effect = {}
     for line in _items(body, "line"):
-        account = _ref(line.get("account"))
+        account = ref_id(line.get("account"))
         if account is None:
             continue
         segments = {
-            "entity": _ref(line.get("entity")) or "",
-            "department": _ref(line.get("department")) or "",
-            "klass": _ref(line.get("class")) or "",
-            "location": _ref(line.get("location")) or "",
+            "entity": ref_id(line.get("entity")) or "",
+            "department": ref_id(line.get("department")) or "",
+            "klass": ref_id(line.get("class")) or "",
+            "location": ref_id(line.get("location")) or "",
         }
         for side in (DEBIT, CREDIT):
-            amount = _dec(line.get(side))
+            amount = decimal_of(line.get(side))
             if amount:
                 _add(effect, Leg(account, side, **segments), amount)
     return effect
@@ -78,19 +78,21 @@ def deposit_effect(body: Mapping[str, Any] | None) -> Effect:
     effect: Effect = {}
     if not body:
         return effect
-    bank = _ref(body.get("account"))
+    bank = ref_id(body.get("account"))
     total = deposit_total(body)
     if bank is not None and total:
         _add(effect, Leg(bank, DEBIT), total)
     for line in _items(body, "payment"):
         if line.get("deposit", True) is False or line.get("id") is None:
             continue
-        _add(effect, Leg("", CREDIT, payment=str(line["id"])), _dec(line.get("paymentAmount")))
+        _add(
+            effect, Leg("", CREDIT, payment=str(line["id"])), decimal_of(line.get("paymentAmount"))
+        )
     for name, side in (("other", CREDIT), ("cashback", DEBIT)):
         for line in _items(body, name):
-            account = _ref(line.get("account"))
+            account = ref_id(line.get("account"))
             if account is not None:
-                _add(effect, Leg(account, side), _dec(line.get("amount")))
+                _add(effect, Leg(account, side), decimal_of(line.get("amount")))
     return {leg: amount for leg, amount in effect.items() if amount}
 
 
@@ -230,13 +232,15 @@ def _items(body: Mapping[str, Any] | None, name: str) -> Iterable[Mapping[str, A
     return [line for line in items or [] if isinstance(line, Mapping)]
 
 
-def _ref(value: Any) -> str | None:
+def ref_id(value: Any) -> str | None:
+    """The id of a NetSuite reference (``{"id": "7"}``), or None."""
     if isinstance(value, Mapping) and value.get("id") is not None:
         return str(value["id"])
     return None
 
 
-def _dec(value: Any) -> Decimal:
+def decimal_of(value: Any) -> Decimal:
+    """An amount as NetSuite sent it (number or text), as a Decimal; nothing is zero."""
     if value is None or isinstance(value, bool):
         return _ZERO
     return Decimal(str(value))

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -67,12 +68,7 @@ def make_database(url: str) -> sa.Engine:
     backend = sa.engine.make_url(url).get_backend_name()
     if backend == "sqlite":
         _check_sqlite_path(url)
-        database = sa.create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT},
-        )
-        sa.event.listen(database, "connect", _sqlite_connect)
-        sa.event.listen(database, "begin", _sqlite_begin)
+        database = _sqlite_engine(url, SQLITE_BUSY_TIMEOUT)
         _WRITERS[database] = threading.RLock()
         return database
     if backend == "postgresql":
@@ -93,15 +89,24 @@ def _check_sqlite_path(url: str) -> None:
         raise ValueError(f"database URL {url!r}: the folder {str(folder)!r} does not exist")
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Autocommit at the driver level; SQLAlchemy's "begin" event below emits BEGIN.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _sqlite_engine(url: str, busy_timeout: float) -> sa.Engine:
+    database = sa.create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": busy_timeout}
+    )
+
+    def connect(dbapi_connection: Any, _record: Any) -> None:
+        # Autocommit at the driver level; SQLAlchemy's "begin" event below emits BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    sa.event.listen(database, "connect", connect)
+    sa.event.listen(database, "begin", _sqlite_begin)
+    return database
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
@@ -127,23 +132,52 @@ T = TypeVar("T")
 
 
 async def run_write(
-    database: sa.Engine, work: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs
+    database: sa.Engine,
+    work: Callable[Concatenate[sa.Engine, P], T],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
 ) -> T:
-    """Run a short store write from async code: on SQLite on the event loop when no other
-    thread of this process is writing, else (and always on PostgreSQL) in a thread.
+    """Run ``work(database, …)``, a short store write, from async code: on SQLite on the
+    event loop when no other thread of this process is writing, else (and always on
+    PostgreSQL) in a thread.
 
     A SQLite write of a few rows costs less CPU than handing it to a thread and back, and
-    with the process's writers' lock free it waits for nothing in this process. (Another
-    process writing the same file, a backfill or a ``retry`` command, can hold SQLite's
-    lock for the moment of its own commit; the loop waits that moment out.)
+    with the process's writers' lock free it waits for nothing in this process. On the loop
+    it runs on connections that never wait for the file's lock: when another process holds
+    it (a backfill's commit, a ``retry`` command, a locked file), SQLite refuses at once,
+    before anything is written, and the write goes to a thread that waits as usual.
     """
     writers = _WRITERS.get(database)
     if writers is not None and writers.acquire(blocking=False):
         try:
-            return work(*args, **kwargs)
+            return work(_no_wait(database, writers), *args, **kwargs)
+        except (sa.exc.OperationalError, sqlite3.OperationalError) as exc:
+            if not _busy(exc):
+                raise
+            # Another process holds the file's lock; nothing was written. A thread waits.
         finally:
             writers.release()
-    return await asyncio.to_thread(work, *args, **kwargs)
+    return await asyncio.to_thread(work, database, *args, **kwargs)
+
+
+#: Each SQLite database's twin whose connections never wait for the file's lock, for
+#: `run_write` on the event loop: a lock held by another process sends the write to a
+#: thread instead of stopping the loop (and with it ``/healthz``) for the busy timeout.
+_NO_WAIT: weakref.WeakKeyDictionary[sa.Engine, sa.Engine] = weakref.WeakKeyDictionary()
+
+
+def _no_wait(database: sa.Engine, writers: threading.RLock) -> sa.Engine:
+    twin = _NO_WAIT.get(database)
+    if twin is None:
+        twin = _NO_WAIT[database] = _sqlite_engine(str(database.url), 0.0)
+        _WRITERS[twin] = writers
+    return twin
+
+
+def _busy(exc: BaseException) -> bool:
+    found = getattr(exc, "orig", exc)
+    return getattr(found, "sqlite_errorname", "") in ("SQLITE_BUSY", "SQLITE_LOCKED")
 
 
 @contextlib.contextmanager

@@ -121,9 +121,7 @@ class StripeWebhooks:
         kinds = self._kinds.get(account)
         if kinds is None:
             kinds = self._kinds[account] = flows.enabled_kinds(self.config.account(account))
-        outcome = await db.run_write(
-            self.database, accept, self.database, account=account, ref=ref, kinds=kinds
-        )
+        outcome = await db.run_write(self.database, accept, account=account, ref=ref, kinds=kinds)
         metrics.WEBHOOKS.labels(outcome.value).inc()
         if outcome is Intake.QUEUED:
             self.wake()

@@ -4,6 +4,7 @@ else of the process is writing, otherwise (and always on PostgreSQL) in a thread
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 
 import sqlalchemy as sa
@@ -24,7 +25,7 @@ async def test_a_write_runs_on_the_loop_only_on_sqlite_with_the_writers_lock_fre
     database: sa.Engine,
 ) -> None:
     loop_thread = threading.get_ident()
-    ran_on = await db.run_write(database, _put, database, "7")
+    ran_on = await db.run_write(database, _put, "7")
     if database.dialect.name == "sqlite":
         assert ran_on == loop_thread
     else:
@@ -49,7 +50,7 @@ async def test_a_write_goes_to_a_thread_while_another_thread_writes(database: sa
     holder.start()
     held.wait(10)
     loop_thread = threading.get_ident()
-    task = asyncio.ensure_future(db.run_write(database, _put, database, "8"))
+    task = asyncio.ensure_future(db.run_write(database, _put, "8"))
     await asyncio.sleep(0.05)  # it found the lock taken and went to a thread, which waits
     assert not task.done()
     release.set()
@@ -58,3 +59,27 @@ async def test_a_write_goes_to_a_thread_while_another_thread_writes(database: sa
     assert ran_on != loop_thread
     found = links.get(database, account="acct", stripe_id="ch_1", role="payment")
     assert found is not None and found.internal_id == "8"
+
+
+async def test_a_file_locked_by_another_process_sends_the_write_to_a_thread(
+    database: sa.Engine,
+) -> None:
+    if database.dialect.name != "sqlite":
+        return
+    path = database.url.database
+    assert path is not None
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN EXCLUSIVE")  # another process's write, as far as SQLite can tell
+    loop_thread = threading.get_ident()
+    task = asyncio.ensure_future(db.run_write(database, _put, "9"))
+    # The loop is not held: it goes on ticking while the write waits in its thread.
+    ticks = 0
+    for _ in range(10):
+        await asyncio.sleep(0.02)
+        ticks += 1
+    assert ticks == 10 and not task.done()
+    other.rollback()
+    other.close()
+    assert await task != loop_thread
+    found = links.get(database, account="acct", stripe_id="ch_1", role="payment")
+    assert found is not None and found.internal_id == "9"
