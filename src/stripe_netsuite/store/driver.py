@@ -78,6 +78,11 @@ def fetch_one(
     return None if found is None else tuple(found)
 
 
+def fetch_all(conn: sa.Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Every row of a statement run in the caller's transaction, as the driver returns it."""
+    return [tuple(row) for row in conn.exec_driver_sql(sql_for(conn.dialect, sql), tuple(params))]
+
+
 def execute(bind: sa.Engine | sa.Connection, sql: str, params: Sequence[Any]) -> int:
     """Run one write; the number of rows it touched."""
     if isinstance(bind, sa.Connection):

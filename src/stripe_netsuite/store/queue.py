@@ -207,7 +207,7 @@ def claim(
         # Read after the lock: a claim that waited for it must not judge by an old time.
         now = database_now(conn)
         chosen: list[int] = []
-        lost: list[sa.Row[Any]] = []
+        lost: list[Job] = []
         seen: set[tuple[str, str, str]] = set()
         for row in _due(conn, now, limit):
             key = (row.account, row.kind, row.object_id)
@@ -226,16 +226,17 @@ def claim(
             conn.execute(sa.insert(attempts).values(**_lost_attempt(row, now, Outcome.LOST)))
         if not chosen:
             return []
-        taken = conn.execute(
-            statements.claim_update(conn),
-            {"b_ids": chosen, "b_lease_until": now + timedelta(seconds=lease_seconds),
-             "b_worker": worker_id, "b_now": now},
-        )  # fmt: skip
-        claimed = {job.id: job for job in map(_job, taken)}
+        lease, stamp = (
+            driver.bind_value(conn.dialect, jobs.c.lease_until, t)
+            for t in (now + timedelta(seconds=lease_seconds), now)
+        )
+        params = (lease, worker_id, stamp, stamp, *chosen)
+        taken = driver.fetch_all(conn, statements.claim_sql(len(chosen)), params)
+        claimed = {job.id: job for job in _jobs(conn.dialect, taken)}
     return [claimed[job_id] for job_id in chosen]
 
 
-def _due(conn: sa.Connection, now: datetime, limit: int) -> list[sa.Row[Any]]:
+def _due(conn: sa.Connection, now: datetime, limit: int) -> list[Job]:
     """The jobs a claim may take, oldest ``run_after`` first, with a few spare rows.
 
     Two queries, each walking the ``(state, run_after)`` index in order and stopping at
@@ -243,16 +244,35 @@ def _due(conn: sa.Connection, now: datetime, limit: int) -> list[sa.Row[Any]]:
     cost that grows with the backlog.
     """
     # A few spare rows: two due jobs of one object yield only one claim.
-    values = {"b_now": now, "b_limit": limit * 2 + 8}
+    at = driver.bind_value(conn.dialect, jobs.c.run_after, now)
+    params = (at, at, limit * 2 + 8)
+    postgres = db.is_postgres(conn)
     rows = [
-        *conn.execute(statements.due(conn, JobState.RUNNING), values),
-        *conn.execute(statements.due(conn, JobState.PENDING), values),
+        *driver.fetch_all(conn, statements.due_sql(JobState.RUNNING, postgres=postgres), params),
+        *driver.fetch_all(conn, statements.due_sql(JobState.PENDING, postgres=postgres), params),
     ]
-    rows.sort(key=lambda row: (row.run_after, row.id))
-    return rows
+    found = _jobs(conn.dialect, rows)
+    found.sort(key=lambda job: (job.run_after, job.id))
+    return found
 
 
-def _lost_attempt(row: sa.Row[Any], now: datetime, outcome: Outcome) -> dict[str, Any]:
+_JOB_PROCESSORS: dict[str, list[driver.Processor | None]] = {}
+
+
+def _jobs(dialect: sa.Dialect, rows: list[tuple[Any, ...]]) -> list[Job]:
+    """Rows of `statements.JOB_COLUMNS`, through the columns' type processors."""
+    results = _JOB_PROCESSORS.get(dialect.name)
+    if results is None:
+        results = _JOB_PROCESSORS[dialect.name] = driver.processors(dialect, list(jobs.c))[1]
+    found = []
+    for row in rows:
+        values = [v if f is None else f(v) for f, v in zip(results, row, strict=True)]
+        values[4] = JobState(values[4])
+        found.append(Job(*values))
+    return found
+
+
+def _lost_attempt(row: Job, now: datetime, outcome: Outcome) -> dict[str, Any]:
     return {
         "job_id": row.id,
         "started_at": row.claimed_at or now,
@@ -263,7 +283,7 @@ def _lost_attempt(row: sa.Row[Any], now: datetime, outcome: Outcome) -> dict[str
     }
 
 
-def _park_lost(conn: sa.Connection, row: sa.Row[Any], now: datetime) -> None:
+def _park_lost(conn: sa.Connection, row: Job, now: datetime) -> None:
     # Count the lost runs among this round of attempts (a requeue starts a new round).
     earlier = conn.execute(
         sa.select(attempts.c.outcome)

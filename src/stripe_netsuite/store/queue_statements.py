@@ -1,71 +1,42 @@
-"""The queue's hot statements, built once per dialect (`db.prebuilt`) and run with bound values.
-
-Building a statement costs more CPU than running it; these run for every claim and every
-finished job. `store.queue` holds what they mean.
+"""The queue's hot statements, as plain SQL for `store.driver`: they run for every claim and
+every finished job. `store.queue` holds what they mean.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlalchemy as sa
-
-from stripe_netsuite.store import db
 from stripe_netsuite.store.job_states import JobState, Outcome
 from stripe_netsuite.store.tables import jobs
 
-
-def due(conn: sa.Connection, state: JobState) -> Any:
-    """Pending jobs that are due, or running jobs whose lease ran out (by ``b_now``)."""
-
-    def build() -> sa.Select[Any]:
-        now = sa.bindparam("b_now", type_=jobs.c.run_after.type)
-        other = jobs.alias("other")
-        busy = (
-            sa.select(other.c.id)
-            .where(
-                other.c.account == jobs.c.account,
-                other.c.kind == jobs.c.kind,
-                other.c.object_id == jobs.c.object_id,
-                other.c.id != jobs.c.id,
-                other.c.state == JobState.RUNNING,
-                other.c.lease_until > now,
-            )
-            .exists()
-        )
-        ready = jobs.c.run_after <= now if state == JobState.PENDING else jobs.c.lease_until <= now
-        # A literal state, so the planner walks the index of that state alone.
-        stmt = (
-            sa.select(jobs)
-            .where(jobs.c.state == sa.literal_column(f"'{state}'"), ready, ~busy)
-            .order_by(jobs.c.run_after, jobs.c.id)
-            .limit(sa.bindparam("b_limit", type_=sa.Integer()))
-        )
-        if db.is_postgres(conn):
-            stmt = stmt.with_for_update(skip_locked=True, of=jobs)
-        return stmt
-
-    return db.prebuilt(conn, f"queue.claim.due.{state}", build)
+#: Every column of ``jobs``, in the order `Job` takes them.
+JOB_COLUMNS = ", ".join(column.name for column in jobs.c)
 
 
-def claim_update(conn: sa.Connection) -> Any:
-    """The lease of the chosen jobs, returning their rows (one statement, no re-read)."""
-    return db.prebuilt(
-        conn,
-        "queue.claim.update",
-        lambda: (
-            sa.update(jobs)
-            .where(jobs.c.id.in_(sa.bindparam("b_ids", expanding=True)))
-            .values(
-                state=JobState.RUNNING,
-                lease_until=sa.bindparam("b_lease_until", type_=jobs.c.lease_until.type),
-                leased_by=sa.bindparam("b_worker"),
-                claimed_at=sa.bindparam("b_now", type_=jobs.c.claimed_at.type),
-                attempts=jobs.c.attempts + 1,
-                updated_at=sa.bindparam("b_now", type_=jobs.c.updated_at.type),
-            )
-            .returning(*jobs.c)
-        ),
+def due_sql(state: JobState, *, postgres: bool) -> str:
+    """Jobs of *state* that are due (pending, ``run_after`` passed) or lost (running, lease
+    run out), no other job of their object running under a live lease; oldest first.
+
+    Parameters: the time (twice), then the limit. The state is a literal, so the planner
+    walks the ``(state, run_after)`` index of that state alone and stops at the limit.
+    """
+    ready = "run_after <= ?" if state == JobState.PENDING else "lease_until <= ?"
+    sql = (
+        f"SELECT {JOB_COLUMNS} FROM jobs WHERE state = '{state}' AND {ready} AND NOT EXISTS ("
+        "SELECT 1 FROM jobs AS other WHERE other.account = jobs.account "
+        "AND other.kind = jobs.kind AND other.object_id = jobs.object_id "
+        "AND other.id != jobs.id AND other.state = 'running' AND other.lease_until > ?) "
+        "ORDER BY run_after, id LIMIT ?"
+    )
+    return sql + " FOR UPDATE OF jobs SKIP LOCKED" if postgres else sql
+
+
+def claim_sql(count: int) -> str:
+    """The lease of *count* chosen jobs, returning their rows (no re-read). Parameters: lease
+    end, worker, time (twice), then the ids."""
+    ids = ", ".join("?" * count)
+    return (
+        f"UPDATE jobs SET state = '{JobState.RUNNING}', attempts = attempts + 1, "
+        "lease_until = ?, leased_by = ?, claimed_at = ?, updated_at = ? "
+        f"WHERE id IN ({ids}) RETURNING {JOB_COLUMNS}"
     )
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from stripe_netsuite.store import db, inbox, links, origins, queue
 from stripe_netsuite.store import queue_statements as statements
-from stripe_netsuite.store.job_states import Outcome
+from stripe_netsuite.store.job_states import JobState, Outcome
 
 
 @pytest.fixture
@@ -33,8 +33,20 @@ def database(tmp_path: Path) -> Iterator[sa.Engine]:
         (origins._MIRROR, "ix_origins_account_stripe_id"),
         (queue._EARLIER, "uq_jobs_pending_object"),
         (statements.finish_sql(Outcome.DONE), "INTEGER PRIMARY KEY"),
+        (statements.due_sql(JobState.PENDING, postgres=False), "ix_jobs_state_run_after"),
+        (statements.due_sql(JobState.RUNNING, postgres=False), "ix_jobs_state_run_after"),
+        (statements.claim_sql(3), "INTEGER PRIMARY KEY"),
     ],
-    ids=["events handled", "link read", "mirror check", "earlier run", "finish"],
+    ids=[
+        "events handled",
+        "link read",
+        "mirror check",
+        "earlier run",
+        "finish",
+        "due",
+        "lost",
+        "lease",
+    ],
 )
 def test_a_hot_statement_searches_its_index(database: sa.Engine, sql: str, index: str) -> None:
     raw = database.raw_connection()
