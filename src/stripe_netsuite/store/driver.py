@@ -1,9 +1,10 @@
-"""Single statements handed to the database driver, for the ones every job runs.
+"""Single statements handed to the database driver, for the ones every webhook and job runs.
 
 SQLAlchemy's way to a statement (a pooled `Connection`, the compiled-statement cache, the
 result's metadata and row objects) costs about 0.1 ms of CPU, ten times what SQLite
-takes to answer a read by primary key; the link reads and writes of every posting go
-this shorter way. Values still pass through the columns' own type processors
+takes to answer a read by primary key; the link reads and writes of every posting, the
+intake's inbox row and job, a claim's reads and lease and a finished job's rows go this
+shorter way. Values still pass through the columns' own type processors
 (`processors`), so a row reads the same either way, and the statements are plain SQL
 that SQLite and PostgreSQL both take (``?`` placeholders, rewritten to ``%s`` for
 psycopg).
