@@ -1,11 +1,16 @@
-"""Stripe's side of a payout, for the payout tests: card charges and the payout's figures."""
+"""Stripe's side of a payout, for the payout tests: card charges, a paid-out month, the
+payout's figures."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import Any
 
 import stripe
+
+from stripe_netsuite_sandbox import demo
 
 
 def charge(client: stripe.StripeClient, customer: str, amount: int) -> str:
@@ -33,3 +38,22 @@ def payout_figures(client: stripe.StripeClient, payout_id: str) -> dict[str, Dec
         found[bt.reporting_category] += bt.amount
         found["fee"] += bt.fee
     return {name: cents(value) for name, value in found.items()}
+
+
+def split_payout(
+    make_stack: Callable[..., demo.Stack], name: str, amounts: Sequence[int]
+) -> tuple[demo.Stack, stripe.StripeClient, Any]:
+    """A stack posting deposits of at most five lines, one customer *name* charged each of
+    *amounts* (cents), all paid out and synced; the stack, its client and the payout."""
+    stack = make_stack(
+        stripe_options={"start_time": demo.MONTH_START},
+        account_options={"deposit_max_lines": 5},
+    )
+    client = stack.stripe_client()
+    customer = client.v1.customers.create(params={"name": name}).id
+    for amount in amounts:
+        charge(client, customer, amount)
+    demo.pay_out_everything(stack)
+    demo.wait_until_synced(stack)
+    (payout,) = client.v1.payouts.list().data
+    return stack, client, payout

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from payout_helpers import cents, charge, payout_figures
+from payout_helpers import cents, charge, payout_figures, split_payout
 
 from stripe_netsuite import exceptions
 from stripe_netsuite.engine.runtime import Runtime
@@ -157,17 +157,7 @@ def deposits_of(stack: demo.Stack, payout_id: str) -> dict[str, str]:
 def test_a_raised_line_limit_deletes_the_deposits_no_longer_needed_and_posts_the_payout(
     make_stack: StackFactory,
 ) -> None:
-    stack = make_stack(
-        stripe_options={"start_time": demo.MONTH_START},
-        account_options={"deposit_max_lines": 5},
-    )
-    client = stack.stripe_client()
-    customer = client.v1.customers.create(params={"name": "Stale Co"}).id
-    for i in range(8):
-        charge(client, customer, 1200 + 101 * i)
-    demo.pay_out_everything(stack)
-    demo.wait_until_synced(stack)
-    (payout,) = client.v1.payouts.list().data
+    stack, client, payout = split_payout(make_stack, "Stale Co", [1200 + 101 * i for i in range(8)])
     stripe_side = payout_figures(client, payout.id)
     before = deposits_of(stack, payout.id)
     assert sorted(before) == ["deposit", "deposit_part_2", "deposit_part_3"]
@@ -212,17 +202,7 @@ def test_a_raised_line_limit_deletes_the_deposits_no_longer_needed_and_posts_the
 def test_a_stale_deposit_the_engine_did_not_post_is_left_alone_and_the_payout_parks(
     make_stack: StackFactory,
 ) -> None:
-    stack = make_stack(
-        stripe_options={"start_time": demo.MONTH_START},
-        account_options={"deposit_max_lines": 5},
-    )
-    client = stack.stripe_client()
-    customer = client.v1.customers.create(params={"name": "Foreign Co"}).id
-    for i in range(6):
-        charge(client, customer, 3000 + 7 * i)
-    demo.pay_out_everything(stack)
-    demo.wait_until_synced(stack)
-    (payout,) = client.v1.payouts.list().data
+    stack, _, payout = split_payout(make_stack, "Foreign Co", [3000 + 7 * i for i in range(6)])
     before = deposits_of(stack, payout.id)
     assert sorted(before) == ["deposit", "deposit_part_2", "deposit_part_3"]
     # The last link now names another externalId than the engine's: nothing is deleted,
